@@ -1,0 +1,141 @@
+//! The `spmig` command line: a thin shell over the library.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::config::{LogFormat, ServeArgs, Settings};
+use crate::server::Emulator;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "spmig",
+    version,
+    about = "Local emulator of the SharePoint Online Import Migration API"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the emulator: SharePoint REST under every site URL, admin API under /_emulator
+    Serve(ServeArgs),
+    /// Print the settings `serve` would use with these flags, and where each comes from
+    Config(ServeArgs),
+    /// Exit 0 if an emulator answers at URL (for container healthchecks)
+    Healthcheck {
+        /// Base URL of the emulator
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Check readiness (database and storage reachable) instead of liveness
+        #[arg(long)]
+        ready: bool,
+        /// Seconds to wait for an answer
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
+    },
+}
+
+pub async fn run() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let sub = matches.subcommand().map(|(_, m)| m);
+    match cli.command {
+        Command::Serve(args) => serve(&args, sub).await,
+        Command::Config(args) => match Settings::resolve(&args, sub) {
+            Ok(settings) => {
+                print!("{}", settings.describe());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        },
+        Command::Healthcheck {
+            url,
+            ready,
+            timeout,
+        } => healthcheck(&url, ready, Duration::from_secs(timeout)).await,
+    }
+}
+
+async fn serve(args: &ServeArgs, matches: Option<&ArgMatches>) -> ExitCode {
+    let settings = match Settings::resolve(args, matches) {
+        Ok(settings) => settings,
+        Err(e) => return fail(&e.to_string()),
+    };
+    init_logging(settings.log_format);
+    let emulator = match Emulator::start(&settings).await {
+        Ok(emulator) => emulator,
+        Err(e) => return fail(&e.to_string()),
+    };
+    print!("{}", emulator.banner());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    match emulator.stop().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("server error: {e}")),
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Pretty => builder.compact().init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+async fn healthcheck(url: &str, ready: bool, timeout: Duration) -> ExitCode {
+    let endpoint = format!(
+        "{}/_emulator/{}",
+        url.trim_end_matches('/'),
+        if ready { "ready" } else { "health" }
+    );
+    let client = match reqwest::Client::builder().timeout(timeout).build() {
+        Ok(client) => client,
+        Err(e) => return fail(&e.to_string()),
+    };
+    match client.get(&endpoint).send().await {
+        Ok(response) if response.status().is_success() => ExitCode::SUCCESS,
+        Ok(response) => {
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            fail(&format!("{endpoint} answered {status}: {body}"))
+        }
+        Err(e) => fail(&format!("{endpoint}: {e}")),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("spmig: {message}");
+    ExitCode::FAILURE
+}

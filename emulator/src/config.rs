@@ -1,0 +1,368 @@
+//! Settings of `spmig serve`, layered: command-line flag > `SPMIG_<FLAG>` environment
+//! variable > TOML file given by `--config` > built-in default.
+//!
+//! One struct, [`ServeOptions`], is both the clap flag set and the file's schema, so a setting
+//! cannot exist in one layer and be missing in another.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::builder::BoolishValueParser;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, ValueEnum};
+use serde::Deserialize;
+
+use crate::storage::StorageAccount;
+use crate::storage::account::{AZURITE_KEY, default_connection_string};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The settings of `serve`, each optional so that layers can be told apart.
+#[derive(Clone, Debug, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeOptions {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "SPMIG_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Directory for the SQLite database and the content store [default: ./.spmig]
+    #[arg(long, env = "SPMIG_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// Keep the site model in memory; nothing survives a restart
+    #[arg(long, env = "SPMIG_IN_MEMORY", value_name = "BOOL", num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub in_memory: Option<bool>,
+
+    /// Azure Storage connection string of the account to provision containers in
+    /// [default: Azurite's devstoreaccount1 on 127.0.0.1:10000 (blob) and 10001 (queue)]
+    #[arg(
+        long,
+        env = "SPMIG_STORAGE_CONNECTION_STRING",
+        value_name = "STRING",
+        hide_env_values = true
+    )]
+    pub storage_connection_string: Option<String>,
+
+    /// TOML file declaring more site collections, webs and lists
+    #[arg(long, env = "SPMIG_SITES", value_name = "FILE")]
+    pub sites: Option<PathBuf>,
+
+    /// Log output format [default: pretty]
+    #[arg(long, env = "SPMIG_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// File of accepted bearer tokens, one per line [default: accept any non-empty token]
+    #[arg(long, env = "SPMIG_TOKENS", value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
+}
+
+/// `spmig serve` and `spmig config`: the options plus the file they may come from.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ServeArgs {
+    /// TOML file with any of the settings below (keys as the flags, with `_` for `-`)
+    #[arg(long, env = "SPMIG_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub options: ServeOptions,
+}
+
+/// Where a setting's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Env,
+    File,
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Flag => "command line",
+            Source::Env => "environment",
+            Source::File => "config file",
+            Source::Default => "default",
+        })
+    }
+}
+
+/// Resolved settings of `serve`.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data: PathBuf,
+    pub in_memory: bool,
+    pub storage_connection_string: String,
+    pub storage: StorageAccount,
+    pub sites: Option<PathBuf>,
+    pub log_format: LogFormat,
+    pub tokens: Option<PathBuf>,
+    /// Where each value came from, by setting name.
+    pub sources: BTreeMap<&'static str, Source>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {error}")]
+    Read { path: String, error: std::io::Error },
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("invalid storage connection string: {0}")]
+    Storage(#[from] crate::storage::account::ConnectionStringError),
+}
+
+impl Settings {
+    /// Settings with every default, for tests and embedding.
+    pub fn defaults() -> Settings {
+        Settings::resolve(&ServeArgs::default(), None).expect("defaults are valid")
+    }
+
+    /// Layers flags and environment (already merged by clap in `args`), the config file and
+    /// the defaults. `matches` tells flags from environment for [`Settings::sources`].
+    pub fn resolve(
+        args: &ServeArgs,
+        matches: Option<&ArgMatches>,
+    ) -> Result<Settings, ConfigError> {
+        let (file, file_dir) = match &args.config {
+            Some(path) => (read_file(path)?, path.parent().map(Path::to_path_buf)),
+            None => (ServeOptions::default(), None),
+        };
+        // Relative paths in the file are relative to the file, not to the working directory.
+        let in_file_dir = |p: PathBuf| match &file_dir {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p,
+        };
+        let cli = &args.options;
+        let mut sources = BTreeMap::new();
+        let mut pick = |name: &'static str, has_cli: bool, has_file: bool| {
+            let source = if has_cli {
+                match matches.and_then(|m| m.value_source(name)) {
+                    Some(ValueSource::EnvVariable) => Source::Env,
+                    _ => Source::Flag,
+                }
+            } else if has_file {
+                Source::File
+            } else {
+                Source::Default
+            };
+            sources.insert(name, source);
+        };
+        pick("listen", cli.listen.is_some(), file.listen.is_some());
+        pick("data", cli.data.is_some(), file.data.is_some());
+        pick(
+            "in_memory",
+            cli.in_memory.is_some(),
+            file.in_memory.is_some(),
+        );
+        pick(
+            "storage_connection_string",
+            cli.storage_connection_string.is_some(),
+            file.storage_connection_string.is_some(),
+        );
+        pick("sites", cli.sites.is_some(), file.sites.is_some());
+        pick(
+            "log_format",
+            cli.log_format.is_some(),
+            file.log_format.is_some(),
+        );
+        pick("tokens", cli.tokens.is_some(), file.tokens.is_some());
+
+        let storage_connection_string = cli
+            .storage_connection_string
+            .clone()
+            .or(file.storage_connection_string)
+            .unwrap_or_else(default_connection_string);
+        Ok(Settings {
+            listen: cli
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data: cli
+                .data
+                .clone()
+                .or(file.data.map(in_file_dir))
+                .unwrap_or_else(|| PathBuf::from(".spmig")),
+            in_memory: cli.in_memory.or(file.in_memory).unwrap_or(false),
+            storage: StorageAccount::parse(&storage_connection_string)?,
+            storage_connection_string,
+            sites: cli.sites.clone().or(file.sites.map(in_file_dir)),
+            log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
+            tokens: cli.tokens.clone().or(file.tokens.map(in_file_dir)),
+            sources,
+        })
+    }
+
+    /// The settings as TOML, each line commented with its source; account keys other than
+    /// Azurite's published one are redacted.
+    pub fn describe(&self) -> String {
+        let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| quote(&p.display().to_string()));
+        let connection = redact_key(&self.storage_connection_string);
+        let log_format = match self.log_format {
+            LogFormat::Pretty => "pretty",
+            LogFormat::Json => "json",
+        };
+        let rows: [(&str, Option<String>); 7] = [
+            ("listen", Some(quote(&self.listen.to_string()))),
+            ("data", Some(quote(&self.data.display().to_string()))),
+            ("in_memory", Some(self.in_memory.to_string())),
+            ("storage_connection_string", Some(quote(&connection))),
+            ("sites", path(&self.sites)),
+            ("log_format", Some(quote(log_format))),
+            ("tokens", path(&self.tokens)),
+        ];
+        let mut out = String::new();
+        for (name, value) in rows {
+            let source = self.sources.get(name).copied().unwrap_or(Source::Default);
+            match value {
+                Some(value) => out.push_str(&format!("{name} = {value}  # {source}\n")),
+                None => out.push_str(&format!("# {name} is not set\n")),
+            }
+        }
+        out
+    }
+}
+
+fn read_file(path: &Path) -> Result<ServeOptions, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+        path: shown.clone(),
+        error,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: shown,
+        line: e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        }),
+        message: e.message().trim().to_string(),
+    })
+}
+
+fn redact_key(connection_string: &str) -> String {
+    connection_string
+        .split(';')
+        .map(|part| match part.split_once('=') {
+            Some((k, v)) if k.trim().eq_ignore_ascii_case("AccountKey") && v != AZURITE_KEY => {
+                format!("{k}=<redacted>")
+            }
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Every environment variable `spmig serve` reads.
+pub fn serve_env_vars() -> Vec<String> {
+    #[derive(clap::Parser)]
+    struct Probe {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+    Probe::command()
+        .get_arguments()
+        .filter_map(|a| a.get_env())
+        .map(|e| e.to_string_lossy().into_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let s = Settings::defaults();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data, PathBuf::from(".spmig"));
+        assert!(!s.in_memory);
+        assert_eq!(s.storage.name, "devstoreaccount1");
+        assert!(s.sources.values().all(|src| *src == Source::Default));
+    }
+
+    #[test]
+    fn file_layer_and_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("spmig.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndata = \"state\"\nin_memory = true\nsites = \"/abs/sites.toml\"\n").unwrap();
+        let args = ServeArgs {
+            config: Some(file),
+            options: ServeOptions {
+                listen: Some("127.0.0.1:7000".parse().unwrap()),
+                ..Default::default()
+            },
+        };
+        let s = Settings::resolve(&args, None).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:7000");
+        assert_eq!(s.sources["listen"], Source::Flag);
+        assert_eq!(s.data, dir.path().join("state"));
+        assert_eq!(s.sources["data"], Source::File);
+        assert!(s.in_memory);
+        assert_eq!(s.sites, Some(PathBuf::from("/abs/sites.toml")));
+        assert_eq!(s.sources["tokens"], Source::Default);
+    }
+
+    #[test]
+    fn file_errors_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap();
+        let args = ServeArgs {
+            config: Some(file),
+            ..Default::default()
+        };
+        let err = Settings::resolve(&args, None).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.toml:2: unknown field `listen_port`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn describe_redacts_real_keys_only() {
+        let mut s = Settings::defaults();
+        assert!(s.describe().contains(AZURITE_KEY));
+        s.storage_connection_string = "AccountName=a;AccountKey=c2VjcmV0".into();
+        let text = s.describe();
+        assert!(
+            text.contains("AccountKey=<redacted>") && !text.contains("c2VjcmV0"),
+            "{text}"
+        );
+        assert!(text.contains("# sites is not set"));
+    }
+
+    #[test]
+    fn env_var_names() {
+        let vars = serve_env_vars();
+        for name in [
+            "SPMIG_LISTEN",
+            "SPMIG_DATA",
+            "SPMIG_IN_MEMORY",
+            "SPMIG_STORAGE_CONNECTION_STRING",
+            "SPMIG_SITES",
+            "SPMIG_LOG_FORMAT",
+            "SPMIG_TOKENS",
+            "SPMIG_CONFIG",
+        ] {
+            assert!(
+                vars.iter().any(|v| v == name),
+                "{name} missing from {vars:?}"
+            );
+        }
+    }
+}

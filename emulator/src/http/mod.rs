@@ -1,0 +1,35 @@
+//! The HTTP surface: SharePoint's REST API under every site URL, and the emulator's own
+//! `/_emulator/` API. Routers are composed here; each surface lives in its own module.
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod middleware;
+pub mod odata;
+pub mod rest;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::site::Store;
+use crate::storage::StorageAccount;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub storage: Arc<StorageAccount>,
+    /// Accepted bearer tokens; `None` accepts any non-empty token.
+    pub tokens: Option<Arc<HashSet<String>>>,
+    /// `host:port` for absolute URLs when a request carries no `Host` header.
+    pub public_host: String,
+}
+
+pub fn router(state: AppState) -> Router {
+    admin::router()
+        .fallback(rest::handle)
+        .layer(axum::middleware::from_fn(middleware::sharepoint_headers))
+        .with_state(state)
+}

@@ -1,0 +1,502 @@
+//! SharePoint entity types (SP.Site, SP.Web, SP.List, SP.Folder) built from site-model rows:
+//! their default property sets, navigation properties and canonical paths, as SharePoint
+//! Online returns them.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::macros::format_description;
+use uuid::Uuid;
+
+use crate::http::odata::{Entity, Prop};
+use crate::site::model::{Folder, List, SiteCollection, Web};
+
+/// Identifies an entity again when one of its navigation properties is expanded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Site(Uuid),
+    Web(Uuid),
+    List { web_id: Uuid, id: Uuid },
+    Folder(Uuid),
+}
+
+/// Where a request landed: the web its URL names, its site collection, and the scheme and
+/// host the client used (SharePoint answers with absolute URLs).
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub origin: String,
+    pub site: SiteCollection,
+    pub web: Web,
+}
+
+impl Target {
+    /// Absolute form of a server-relative URL. The root (`/`) has no trailing slash, as in
+    /// SharePoint's `Url` properties.
+    pub fn absolute(&self, server_relative: &str) -> String {
+        if server_relative == "/" {
+            self.origin.clone()
+        } else {
+            format!("{}{server_relative}", self.origin)
+        }
+    }
+
+    /// Absolute `{web}/_api`.
+    pub fn api_base(&self) -> String {
+        format!(
+            "{}/_api",
+            self.absolute(&self.web.url).trim_end_matches('/')
+        )
+    }
+}
+
+pub const ZERO_GUID: &str = "00000000-0000-0000-0000-000000000000";
+
+const SITE_NAVS: &[&str] = &[
+    "Audit",
+    "CustomScriptSafeDomains",
+    "EventReceivers",
+    "Features",
+    "HubSiteSynchronizableVisitorGroup",
+    "Owner",
+    "RecycleBin",
+    "RootWeb",
+    "SecondaryContact",
+    "UserCustomActions",
+    "VersionPolicyForNewLibrariesTemplate",
+];
+
+pub const WEB_NAVS: &[&str] = &[
+    "FirstUniqueAncestorSecurableObject",
+    "RoleAssignments",
+    "AccessRequestsList",
+    "Activities",
+    "ActivityLogger",
+    "Alerts",
+    "AllProperties",
+    "AppTiles",
+    "AssociatedMemberGroup",
+    "AssociatedOwnerGroup",
+    "AssociatedVisitorGroup",
+    "Author",
+    "AvailableContentTypes",
+    "AvailableFields",
+    "CanModernizeHomepage",
+    "CardDesigns",
+    "ClientWebParts",
+    "ContentTypes",
+    "CurrentUser",
+    "DataLeakagePreventionStatusInfo",
+    "DescriptionResource",
+    "EventReceivers",
+    "Features",
+    "Fields",
+    "Folders",
+    "HostedApps",
+    "Lists",
+    "ListTemplates",
+    "MultilingualSettings",
+    "Navigation",
+    "OneDriveSharedItems",
+    "ParentWeb",
+    "PushNotificationSubscribers",
+    "RecycleBin",
+    "RegionalSettings",
+    "RoleDefinitions",
+    "RootFolder",
+    "SiteCollectionAppCatalog",
+    "SiteGroups",
+    "SiteUserInfoList",
+    "SiteUsers",
+    "TenantAppCatalog",
+    "ThemeInfo",
+    "TitleResource",
+    "UserCustomActions",
+    "Webs",
+    "WebInfos",
+    "WorkflowAssociations",
+    "WorkflowTemplates",
+];
+
+const LIST_NAVS: &[&str] = &[
+    "FirstUniqueAncestorSecurableObject",
+    "RoleAssignments",
+    "Author",
+    "ContentTypes",
+    "CreatablesInfo",
+    "DefaultView",
+    "DescriptionResource",
+    "EventReceivers",
+    "Fields",
+    "Forms",
+    "InformationRightsManagementSettings",
+    "Items",
+    "ParentWeb",
+    "RootFolder",
+    "Subscriptions",
+    "TitleResource",
+    "UserCustomActions",
+    "VersionPolicies",
+    "Views",
+    "WorkflowAssociations",
+];
+
+const FOLDER_NAVS: &[&str] = &[
+    "Files",
+    "ListItemAllFields",
+    "ParentFolder",
+    "Properties",
+    "StorageMetrics",
+    "Folders",
+];
+
+/// `SP.Site`. Its identity follows the URL it was reached under (`{web}/_api/site`).
+pub fn site(t: &Target, site: &SiteCollection, path: Option<String>) -> Entity<Key> {
+    let url = t.absolute(&site.url);
+    let props = vec![
+        Prop::new("AllowCreateDeclarativeWorkflow", false),
+        Prop::new("AllowDesigner", true),
+        Prop::new("AllowMasterPageEditing", false),
+        Prop::new("AllowRevertFromTemplate", false),
+        Prop::new("AllowSaveDeclarativeWorkflowAsTemplate", false),
+        Prop::new("AllowSavePublishDeclarativeWorkflow", false),
+        Prop::new("AllowSelfServiceUpgrade", true),
+        Prop::new("AllowSelfServiceUpgradeEvaluation", true),
+        Prop::new("AuditLogTrimmingRetention", 90),
+        Prop::new("ChannelGroupId", ZERO_GUID),
+        Prop::new("Classification", ""),
+        Prop::new("CompatibilityLevel", 15),
+        change_token(1, site.id, site.created),
+        Prop::new("DisableAppViews", false),
+        Prop::new("DisableCompanyWideSharingLinks", false),
+        Prop::new("DisableFlows", false),
+        Prop::new("ExternalSharingTipsEnabled", false),
+        Prop::new("GeoLocation", "NAM"),
+        Prop::new("GroupId", ZERO_GUID),
+        Prop::new("HubSiteId", ZERO_GUID),
+        Prop::new("Id", site.id.to_string()),
+        Prop::new("SensitivityLabelId", Value::Null),
+        Prop::new("SensitivityLabel", ZERO_GUID),
+        Prop::new("IsHubSite", false),
+        Prop::new("LockIssue", Value::Null),
+        Prop::new("MaxItemsPerThrottledOperation", 5000),
+        Prop::new("MediaTranscriptionDisabled", false),
+        Prop::new("NeedsB2BUpgrade", false),
+        resource_path("ResourcePath", &url),
+        Prop::new("PrimaryUri", url.clone()),
+        Prop::new("ReadOnly", false),
+        Prop::new("RequiredDesignerVersion", "15.0.0.0"),
+        Prop::new("SandboxedCodeActivationCapability", 2),
+        Prop::new("ServerRelativeUrl", site.url.clone()),
+        Prop::new("ShareByEmailEnabled", false),
+        Prop::new("ShareByLinkEnabled", false),
+        Prop::new("ShowUrlStructure", false),
+        Prop::new("TrimAuditLog", true),
+        Prop::new("UIVersionConfigurationEnabled", false),
+        Prop::new("UpgradeReminderDate", "1899-12-30T00:00:00"),
+        Prop::new("UpgradeScheduled", false),
+        Prop::new("UpgradeScheduledDate", "1753-01-01T00:00:00"),
+        Prop::new("Upgrading", false),
+        Prop::new("Url", url),
+        Prop::new("WriteLocked", false),
+        resource_path("ServerRelativePath", &site.url).on_select(),
+    ];
+    Entity {
+        key: Key::Site(site.id),
+        type_name: "SP.Site",
+        set: "SP.ApiData.Sites",
+        path: path.unwrap_or_else(|| "site".into()),
+        etag: None,
+        navs: SITE_NAVS,
+        props,
+    }
+}
+
+/// `SP.Web`.
+pub fn web(t: &Target, web: &Web, path: Option<String>) -> Entity<Key> {
+    let url = t.absolute(&web.url);
+    let props = vec![
+        Prop::new("AllowRssFeeds", true),
+        Prop::new("AlternateCssUrl", ""),
+        Prop::new("AppInstanceId", ZERO_GUID),
+        Prop::new("ClassicWelcomePage", Value::Null),
+        Prop::new("Configuration", web.configuration),
+        // Web.Created alone is written without a zone designator, with a fraction.
+        Prop::new("Created", local_date(web.created)),
+        change_token(2, web.id, web.last_modified),
+        Prop::new(
+            "CustomMasterUrl",
+            format!(
+                "{}/_catalogs/masterpage/seattle.master",
+                web.url.trim_end_matches('/')
+            ),
+        ),
+        Prop::new("Description", web.description.clone()),
+        Prop::new("DesignPackageId", ZERO_GUID),
+        Prop::new(
+            "DocumentLibraryCalloutOfficeWebAppPreviewersDisabled",
+            false,
+        ),
+        Prop::new("EnableMinimalDownload", false),
+        Prop::new("FooterEmphasis", 0),
+        Prop::new("FooterEnabled", false),
+        Prop::new("FooterLayout", 0),
+        Prop::new("HeaderEmphasis", 0),
+        Prop::new("HeaderLayout", 0),
+        Prop::new("HideTitleInHeader", false),
+        Prop::new("HorizontalQuickLaunch", false),
+        Prop::new("Id", web.id.to_string()),
+        Prop::new("IsHomepageModernized", false),
+        Prop::new("IsMultilingual", true),
+        Prop::new("IsRevertHomepageLinkHidden", false),
+        Prop::new("Language", web.language),
+        Prop::new("LastItemModifiedDate", date(web.last_modified)),
+        Prop::new("LastItemUserModifiedDate", date(web.last_modified)),
+        Prop::new("LogoAlignment", 0),
+        Prop::new(
+            "MasterUrl",
+            format!(
+                "{}/_catalogs/masterpage/seattle.master",
+                web.url.trim_end_matches('/')
+            ),
+        ),
+        Prop::new("MegaMenuEnabled", false),
+        Prop::new("NavAudienceTargetingEnabled", false),
+        Prop::new("NoCrawl", false),
+        Prop::new("ObjectCacheEnabled", false),
+        Prop::new("OverwriteTranslationsOnChange", false),
+        resource_path("ResourcePath", &url),
+        Prop::new("QuickLaunchEnabled", true),
+        Prop::new("RecycleBinEnabled", true),
+        Prop::new("SearchScope", 0),
+        Prop::new("ServerRelativeUrl", web.url.clone()),
+        Prop::new("SiteLogoUrl", Value::Null),
+        Prop::new("SyndicationEnabled", true),
+        Prop::new("TenantAdminMembersCanShare", 0),
+        Prop::new("Title", web.title.clone()),
+        Prop::new("TreeViewEnabled", false),
+        Prop::new("UIVersion", 15),
+        Prop::new("UIVersionConfigurationEnabled", false),
+        Prop::new("Url", url),
+        Prop::new("WebTemplate", web.web_template.clone()),
+        Prop::new("WelcomePage", "SitePages/Home.aspx"),
+        resource_path("ServerRelativePath", &web.url).on_select(),
+        Prop::new(
+            "WebTemplateConfiguration",
+            format!("{}#{}", web.web_template, web.configuration),
+        )
+        .on_select(),
+    ];
+    Entity {
+        key: Key::Web(web.id),
+        type_name: "SP.Web",
+        set: "SP.ApiData.Webs",
+        path: path.unwrap_or_else(|| "Web".into()),
+        etag: None,
+        navs: WEB_NAVS,
+        props,
+    }
+}
+
+/// `SP.List`. `web_url` is the server-relative URL of the list's web.
+pub fn list(list: &List, web_url: &str) -> Entity<Key> {
+    let library = list.base_type == 1;
+    let leaf = list.url.rsplit('/').next().unwrap_or_default();
+    let entity_type = if library {
+        xml_name(leaf)
+    } else {
+        format!("{}List", xml_name(leaf))
+    };
+    let item_type = format!("SP.Data.{entity_type}Item");
+    let image = if library {
+        "/_layouts/15/images/itdl.png?rev=47"
+    } else {
+        "/_layouts/15/images/itgen.png?rev=47"
+    };
+    let template_feature = if library {
+        "00bfea71-e717-4e80-aa17-d0c71b360101"
+    } else {
+        "00bfea71-de22-43b2-a848-c05709900100"
+    };
+    let props = vec![
+        Prop::new("AllowContentTypes", true),
+        Prop::new("BaseTemplate", list.base_template),
+        Prop::new("BaseType", list.base_type),
+        Prop::new("ContentTypesEnabled", false),
+        Prop::new("CrawlNonDefaultViews", false),
+        Prop::new("Created", date(list.created)),
+        change_token(3, list.id, list.last_modified),
+        Prop::new("DefaultContentApprovalWorkflowId", ZERO_GUID),
+        Prop::new("DefaultItemOpenUseListSetting", false),
+        Prop::new("Description", list.description.clone()),
+        Prop::new("Direction", "none"),
+        Prop::new("DisableCommenting", false),
+        Prop::new("DisableGridEditing", false),
+        Prop::new(
+            "DocumentTemplateUrl",
+            if library {
+                Value::from(format!("{}/Forms/template.dotx", list.url))
+            } else {
+                Value::Null
+            },
+        ),
+        Prop::new("DraftVersionVisibility", 0),
+        Prop::new("EnableAttachments", !library),
+        Prop::new("EnableFolderCreation", library),
+        Prop::new("EnableMinorVersions", list.enable_minor_versions),
+        Prop::new("EnableModeration", false),
+        Prop::new("EnableRequestSignOff", true),
+        Prop::new("EnableVersioning", list.enable_versioning),
+        Prop::new("EntityTypeName", entity_type),
+        Prop::new("ExemptFromBlockDownloadOfNonViewableFiles", false),
+        Prop::new("FileSavePostProcessingEnabled", false),
+        Prop::new("ForceCheckout", false),
+        Prop::new("HasExternalDataSource", false),
+        Prop::new("Hidden", list.hidden),
+        Prop::new("Id", list.id.to_string()),
+        resource_path("ImagePath", image),
+        Prop::new("ImageUrl", image),
+        Prop::new("DefaultSensitivityLabelForLibrary", ""),
+        Prop::new("IrmEnabled", false),
+        Prop::new("IrmExpire", false),
+        Prop::new("IrmReject", false),
+        Prop::new("IsApplicationList", false),
+        Prop::new("IsCatalog", list.url.contains("/_catalogs/")),
+        Prop::new("IsPrivate", false),
+        Prop::new("ItemCount", list.item_count),
+        Prop::new("LastItemDeletedDate", date(list.created)),
+        Prop::new("LastItemModifiedDate", date(list.last_modified)),
+        Prop::new("LastItemUserModifiedDate", date(list.last_modified)),
+        Prop::new("ListExperienceOptions", 0),
+        Prop::new("ListItemEntityTypeFullName", item_type),
+        Prop::new("MajorVersionLimit", if library { 500 } else { 50 }),
+        Prop::new("MajorWithMinorVersionsLimit", 0),
+        Prop::new("MultipleDataList", false),
+        Prop::new("NoCrawl", list.hidden),
+        resource_path("ParentWebPath", web_url),
+        Prop::new("ParentWebUrl", web_url),
+        Prop::new("ParserDisabled", false),
+        Prop::new("ServerTemplateCanCreateFolders", true),
+        Prop::new("TemplateFeatureId", template_feature),
+        Prop::new("Title", list.title.clone()),
+    ];
+    Entity {
+        key: Key::List {
+            web_id: list.web_id,
+            id: list.id,
+        },
+        type_name: "SP.List",
+        set: "SP.ApiData.Lists",
+        path: list_path(list.id),
+        etag: Some("\"1\"".into()),
+        navs: LIST_NAVS,
+        props,
+    }
+}
+
+pub fn list_path(id: Uuid) -> String {
+    format!("Web/Lists(guid'{id}')")
+}
+
+/// `SP.Folder`. Reached directly, SharePoint names it by server-relative path.
+pub fn folder(folder: &Folder, path: Option<String>) -> Entity<Key> {
+    let props = vec![
+        Prop::new("Exists", true),
+        Prop::new("ExistsAllowThrowForPolicyFailures", true),
+        Prop::new("ExistsWithException", true),
+        Prop::new("IsWOPIEnabled", false),
+        Prop::new("ItemCount", folder.item_count),
+        Prop::new("Name", folder.name.clone()),
+        Prop::new("ProgID", Value::Null),
+        Prop::new("ServerRelativeUrl", folder.url.clone()),
+        Prop::new("TimeCreated", date(folder.time_created)),
+        Prop::new("TimeLastModified", date(folder.time_last_modified)),
+        Prop::new("UniqueId", folder.id.to_string()),
+        Prop::new("WelcomePage", ""),
+        resource_path("ServerRelativePath", &folder.url).on_select(),
+    ];
+    let path = path.unwrap_or_else(|| {
+        let quoted = folder.url.replace('\'', "''").replace(' ', "%20");
+        format!("Web/GetFolderByServerRelativePath(decodedurl='{quoted}')")
+    });
+    Entity {
+        key: Key::Folder(folder.id),
+        type_name: "SP.Folder",
+        set: "SP.ApiData.Folders1",
+        path,
+        etag: None,
+        navs: FOLDER_NAVS,
+        props,
+    }
+}
+
+fn resource_path(name: &'static str, url: &str) -> Prop {
+    Prop::complex(name, "SP.ResourcePath", vec![("DecodedUrl", url.into())])
+}
+
+/// `CurrentChangeToken`: `1;<scope>;<id>;<.NET ticks>;-1`, scope 1 site, 2 web, 3 list.
+fn change_token(scope: u8, id: Uuid, at: OffsetDateTime) -> Prop {
+    const UNIX_EPOCH_TICKS: i128 = 621_355_968_000_000_000;
+    let ticks = at.unix_timestamp_nanos() / 100 + UNIX_EPOCH_TICKS;
+    Prop::complex(
+        "CurrentChangeToken",
+        "SP.ChangeToken",
+        vec![("StringValue", format!("1;{scope};{id};{ticks};-1").into())],
+    )
+}
+
+/// `Edm.DateTime` as SharePoint writes most dates: UTC, whole seconds, `Z`.
+pub fn date(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .expect("UTC dates format")
+}
+
+/// `Web.Created`'s spelling: no zone designator, milliseconds.
+fn local_date(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]"
+        ))
+        .expect("UTC dates format")
+}
+
+/// Encodes a name as SharePoint does for entity type names: characters not valid in an XML
+/// name become `_xHHHH_`, and `_` itself `_x005f_`.
+pub fn xml_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("_x{:04x}_", c as u32));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn names_and_dates() {
+        assert_eq!(xml_name("Shared Documents"), "Shared_x0020_Documents");
+        assert_eq!(xml_name("a_b"), "a_x005f_b");
+        let at = datetime!(2026-11-25 01:02:03.456 UTC);
+        assert_eq!(date(at), "2026-11-25T01:02:03Z");
+        assert_eq!(local_date(at), "2026-11-25T01:02:03.456");
+        let token = change_token(2, Uuid::nil(), datetime!(1970-01-01 0:00 UTC));
+        assert_eq!(
+            token.value,
+            crate::http::odata::PropValue::Complex {
+                type_name: "SP.ChangeToken",
+                fields: vec![(
+                    "StringValue",
+                    format!("1;2;{ZERO_GUID};621355968000000000;-1").into()
+                )]
+            }
+        );
+    }
+}

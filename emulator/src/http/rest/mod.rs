@@ -1,0 +1,223 @@
+//! SharePoint's REST service under any web URL: `{web}/_api/…`.
+//!
+//! One handler serves every path that is not the emulator's own: it splits the URL at the
+//! `_api` segment (any letter case), finds the web the prefix names, parses the rest as an
+//! OData path, and walks it through the site model.
+
+mod contextinfo;
+pub mod entities;
+mod resolve;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+
+use super::AppState;
+use super::auth;
+use super::error::SpError;
+use super::odata::path::{self, Segment};
+use super::odata::query::QueryOptions;
+use super::odata::{self, Format, Renderer, Reply};
+use crate::site::Db;
+use entities::{Key, Target};
+use resolve::Resource;
+
+/// The fallback handler: everything outside `/_emulator/`.
+pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let format = Format::from_accept(
+        request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    match serve(&state, request, format).await {
+        Ok(body) => json_response(StatusCode::OK, format, &body),
+        Err(error) => error_response(format, &error),
+    }
+}
+
+async fn serve(state: &AppState, request: Request, format: Format) -> Result<Value, SpError> {
+    auth::check(request.headers(), state.tokens.as_deref())?;
+
+    let raw_path = request.uri().path().to_string();
+    let Some((web_part, api_part)) = split_at_api(&raw_path) else {
+        return Err(SpError::no_such_web());
+    };
+    let web_url = decode(web_part);
+    let api_path = decode(api_part);
+    let origin = origin(request.headers(), state);
+    let method = request.method().clone();
+    let options = QueryOptions::from_query(request.uri().query());
+
+    state
+        .store
+        .call(move |db| {
+            let (site, web) = db.web_by_url(&web_url)?.ok_or_else(SpError::no_such_web)?;
+            let target = Target { origin, site, web };
+            let segments =
+                path::parse(&api_path).map_err(|_| SpError::invalid_expression(&api_path))?;
+            let reply = dispatch(db, &target, &method, &segments)?;
+            let api_base = target.api_base();
+            let expand = |entity: &odata::Entity<Key>, nav: &'static str| {
+                resolve::expand(db, &target, entity, nav)
+            };
+            Renderer {
+                format,
+                api_base: &api_base,
+                options: &options,
+                expand: &expand,
+            }
+            .render(reply)
+        })
+        .await
+}
+
+/// Maps a parsed path to a reply.
+fn dispatch(
+    db: &Db,
+    target: &Target,
+    method: &Method,
+    segments: &[Segment],
+) -> Result<Reply<Key>, SpError> {
+    let Some((first, rest)) = segments.split_first() else {
+        return Err(SpError::not_implemented("the /_api service document"));
+    };
+    if first.is("contextinfo") && rest.is_empty() {
+        if method != Method::POST {
+            return Err(SpError::wrong_method(
+                method.as_str(),
+                "GetContextWebInformation",
+            ));
+        }
+        return Ok(contextinfo::reply(target));
+    }
+
+    let mut resource = if first.is("site") && first.args.is_none() {
+        Resource::Site(target.site.clone())
+    } else if first.is("web") && first.args.is_none() {
+        Resource::Web(target.web.clone())
+    } else {
+        return Err(SpError::resource_not_found(&first.name));
+    };
+    for segment in rest {
+        resource = resolve::step(db, target, resource, segment)?;
+    }
+
+    if method != Method::GET && method != Method::HEAD {
+        let last = segments.last().map_or("", |s| s.name.as_str());
+        return Err(SpError::wrong_method(method.as_str(), last));
+    }
+    match resource {
+        Resource::Lists(web) => {
+            let items = db
+                .lists_of_web(web.id)?
+                .iter()
+                .map(|l| entities::list(l, &web.url))
+                .collect();
+            Ok(Reply::Collection {
+                set: "SP.ApiData.Lists",
+                items,
+            })
+        }
+        Resource::Value { name, value } => {
+            let edm_type = edm_type_of(name, &value);
+            Ok(Reply::Primitive {
+                name: name.to_string(),
+                edm_type,
+                value,
+            })
+        }
+        Resource::Null => Err(SpError::resource_not_found(
+            segments.last().map_or("", |s| &s.name),
+        )),
+        other => {
+            let entity = resolve::entity(db, target, &other, None)?.expect("entity resources");
+            Ok(Reply::Entity(entity))
+        }
+    }
+}
+
+fn edm_type_of(name: &str, value: &Value) -> &'static str {
+    match value {
+        Value::Bool(_) => "Edm.Boolean",
+        Value::Number(_) => "Edm.Int32",
+        Value::String(s) if name.ends_with("Id") && uuid::Uuid::parse_str(s).is_ok() => "Edm.Guid",
+        _ => "Edm.String",
+    }
+}
+
+/// Splits `/sites/dev/_api/web` into (`/sites/dev`, `web`). The web part of `/_api/web` is `/`.
+fn split_at_api(path: &str) -> Option<(&str, &str)> {
+    let mut offset = 0;
+    for segment in path.split('/') {
+        if segment.eq_ignore_ascii_case("_api") {
+            let web = path[..offset].trim_end_matches('/');
+            let rest = &path[offset + segment.len()..];
+            return Some((if web.is_empty() { "/" } else { web }, rest));
+        }
+        offset += segment.len() + 1;
+    }
+    None
+}
+
+fn decode(text: &str) -> String {
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
+}
+
+/// `scheme://host[:port]` as the client addressed us, for absolute URLs in responses.
+fn origin(headers: &HeaderMap, state: &AppState) -> String {
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| *v == "https")
+        .unwrap_or("http");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| state.public_host.clone());
+    format!("{scheme}://{host}")
+}
+
+pub fn json_response(status: StatusCode, format: Format, body: &Value) -> Response {
+    let mut response = (status, Body::from(body.to_string())).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    response
+}
+
+pub fn error_response(format: Format, error: &SpError) -> Response {
+    let mut response = json_response(error.status, format, &odata::error_body(format, error));
+    if error.status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, auth::challenge());
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_the_api_segment_in_any_case() {
+        assert_eq!(
+            split_at_api("/sites/dev/_api/web"),
+            Some(("/sites/dev", "/web"))
+        );
+        assert_eq!(
+            split_at_api("/sites/dev/_API/Web/lists"),
+            Some(("/sites/dev", "/Web/lists"))
+        );
+        assert_eq!(split_at_api("/_api/web"), Some(("/", "/web")));
+        assert_eq!(split_at_api("/sites/dev/_api"), Some(("/sites/dev", "")));
+        assert_eq!(split_at_api("/sites/dev/x_api/web"), None);
+        assert_eq!(split_at_api("/sites/dev/Shared Documents/a.txt"), None);
+    }
+}

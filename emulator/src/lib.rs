@@ -1,0 +1,14 @@
+//! A local emulator of the SharePoint Online Import Migration API.
+//!
+//! The crate is a library with a thin binary (`spmig`). Data flows
+//! `http` (REST surface) → `jobs` → pipeline (`storage`, `package`, `import`, `report`) →
+//! `site` (SQLite site model; the only module that writes SQL). See the README's
+//! architecture section.
+
+pub mod azurite;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod server;
+pub mod site;
+pub mod storage;

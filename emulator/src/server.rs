@@ -1,0 +1,130 @@
+//! Starting and stopping the emulator: open the site model, provision the default and seeded
+//! sites, bind, serve until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::http::{self, AppState, auth};
+use crate::site::seed_file::{self, SeedFileError};
+use crate::site::spec::SiteSpec;
+use crate::site::{self, SiteOutcome, Store};
+
+/// The site collection every emulator has, at `/sites/dev`.
+pub fn default_site() -> SiteSpec {
+    SiteSpec::named("/sites/dev", "Dev")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("site model: {0}")]
+    Store(#[from] site::Error),
+    #[error("{0}")]
+    Seed(#[from] SeedFileError),
+    #[error("{0}")]
+    Tokens(String),
+    #[error("cannot listen on {addr}: {error}")]
+    Bind {
+        addr: SocketAddr,
+        error: std::io::Error,
+    },
+}
+
+/// A running emulator.
+pub struct Emulator {
+    /// The address actually bound (port 0 resolved).
+    pub addr: SocketAddr,
+    /// `http://<addr>`
+    pub url: String,
+    pub default_site: SiteOutcome,
+    pub store: Store,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Emulator {
+    pub async fn start(settings: &Settings) -> Result<Emulator, StartError> {
+        let store = Store::open((!settings.in_memory).then_some(settings.data.as_path()))?;
+        let now = time::OffsetDateTime::now_utc();
+        let default_plan = default_site().plan().expect("the default site is valid");
+        let default_site = store.blocking(|db| db.apply_site(&default_plan, now))?;
+        if let Some(path) = &settings.sites {
+            for plan in seed_file::load(path)? {
+                let outcome = store.blocking(|db| db.apply_site(&plan, now))?;
+                tracing::info!(site = %outcome.url, created = outcome.created.len(), "seeded site collection");
+            }
+        }
+        let tokens = match &settings.tokens {
+            Some(path) => Some(Arc::new(
+                auth::load_tokens(path).map_err(StartError::Tokens)?,
+            )),
+            None => None,
+        };
+
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|error| StartError::Bind {
+                    addr: settings.listen,
+                    error,
+                })?;
+        let addr = listener.local_addr().map_err(|error| StartError::Bind {
+            addr: settings.listen,
+            error,
+        })?;
+        let state = AppState {
+            store: store.clone(),
+            storage: Arc::new(settings.storage.clone()),
+            tokens,
+            public_host: addr.to_string(),
+        };
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = http::router(state);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Emulator {
+            addr,
+            url: format!("http://{addr}"),
+            default_site,
+            store,
+            shutdown,
+            task,
+        })
+    }
+
+    /// Stops accepting requests, lets those in flight finish, and returns.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    /// The lines `spmig serve` prints once it accepts requests.
+    pub fn banner(&self) -> String {
+        let site = &self.default_site;
+        let library = site
+            .lists
+            .iter()
+            .find(|l| l.title == "Documents")
+            .expect("the default site has Documents");
+        format!(
+            "spmig ready on {url}\n  site     {url}{site_url}\n  web id   {web}\n  library  {title} {library} ({library_url})\n",
+            url = self.url,
+            site_url = site.url,
+            web = site.root_web_id,
+            title = library.title,
+            library = library.id,
+            library_url = library.url,
+        )
+    }
+}
