@@ -173,13 +173,16 @@ pub enum Reply<K> {
     },
 }
 
+/// Resolves a navigation property of an entity for `$expand`.
+pub type Expander<'a, K> = dyn Fn(&Entity<K>, &'static str) -> Result<Expanded<K>, SpError> + 'a;
+
 /// Formats replies for one request.
 pub struct Renderer<'a, K> {
     pub format: Format,
     /// Absolute `{web url}/_api`.
     pub api_base: &'a str,
     pub options: &'a QueryOptions,
-    pub expand: &'a dyn Fn(&Entity<K>, &'static str) -> Result<Expanded<K>, SpError>,
+    pub expand: &'a Expander<'a, K>,
 }
 
 impl<K> Renderer<'_, K> {
