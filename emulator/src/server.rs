@@ -128,3 +128,45 @@ impl Emulator {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Documented in the README; tools and scenario files may hard-code them.
+    #[test]
+    fn default_site_guids_never_change() {
+        let plan = default_site().plan().unwrap();
+        assert_eq!(plan.id.to_string(), "1b2763a6-b33e-58d8-9753-030186a4e9d2");
+        assert_eq!(
+            plan.webs[0].id.to_string(),
+            "40fdc1f3-80b3-550d-bbc7-da81b0a2f205"
+        );
+        let ids: Vec<_> = plan
+            .lists
+            .iter()
+            .map(|l| {
+                (
+                    l.title.as_str(),
+                    l.id.to_string(),
+                    l.root_folder_id.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (
+                    "Documents",
+                    "8f26c712-bad1-56aa-82b1-15eae82834ec".into(),
+                    "6aaf4960-ff1f-566f-af42-ea4451d3b961".into()
+                ),
+                (
+                    "Maintenance Logs",
+                    "748ef7f2-bbbf-5e39-a5e2-ec69d5d32a30".into(),
+                    "aba688fd-e2d5-5de3-9a10-4bf03c5195fc".into()
+                ),
+            ]
+        );
+    }
+}
