@@ -7,8 +7,10 @@
 
 pub mod azurite;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod http;
+pub mod report;
 pub mod server;
 pub mod site;
 pub mod storage;

@@ -2,6 +2,7 @@
 //! stages) the SAS-URL clients that read packages and write events and logs.
 
 pub mod account;
+pub mod crypto;
 pub mod sas;
 
 use std::time::Duration;
