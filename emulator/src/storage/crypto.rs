@@ -96,7 +96,7 @@ impl<R: Read> DecryptingReader<R> {
             let n = self.inner.read(&mut buffer)?;
             if n == 0 {
                 self.finished = true;
-                if self.pending.is_empty() || self.pending.len() % BLOCK != 0 {
+                if self.pending.is_empty() || !self.pending.len().is_multiple_of(BLOCK) {
                     return Err(invalid(
                         "the ciphertext is not a whole number of AES blocks",
                     ));
