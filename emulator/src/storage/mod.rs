@@ -2,7 +2,10 @@
 //! stages) the SAS-URL clients that read packages and write events and logs.
 
 pub mod account;
+pub mod blobs;
 pub mod crypto;
+pub mod location;
+pub mod queues;
 pub mod sas;
 
 use std::time::Duration;

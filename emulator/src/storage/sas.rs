@@ -255,6 +255,15 @@ pub fn sas_time(at: OffsetDateTime) -> String {
         .expect("a UTC date always formats")
 }
 
+/// Reads an `st`/`se` value: a UTC date-time, or a date alone (midnight UTC), as Azure accepts.
+pub fn parse_sas_time(text: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
+        let date = time::Date::parse(text, format_description!("[year]-[month]-[day]")).ok()?;
+        Some(date.midnight().assume_utc())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +348,19 @@ mod tests {
             SasToken::parse("sv=2012-02-12&sig=abc"),
             Err(SasError::UnsupportedVersion("2012-02-12".into()))
         );
+    }
+
+    #[test]
+    fn sas_times_parse_with_or_without_time() {
+        assert_eq!(
+            parse_sas_time("2030-01-02T03:04:05Z"),
+            Some(time::macros::datetime!(2030-01-02 03:04:05 UTC))
+        );
+        assert_eq!(
+            parse_sas_time("2030-01-02"),
+            Some(time::macros::datetime!(2030-01-02 00:00 UTC))
+        );
+        assert_eq!(parse_sas_time("soon"), None);
     }
 
     #[test]

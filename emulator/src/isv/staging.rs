@@ -1,0 +1,239 @@
+//! Staging a package the way migration tools do: containers and queues created with an
+//! account SAS, blobs uploaded (with metadata and Content-MD5) and snapshotted, SAS URLs
+//! signed for the job, and the report queue drained.
+
+use std::collections::HashMap;
+
+use azure_core::http::{RequestContent, Url};
+use azure_storage_blob::models::{
+    BlobClientCreateSnapshotResultHeaders, BlockBlobClientUploadOptions,
+};
+use azure_storage_blob::{BlobServiceClient, BlobServiceClientOptions};
+use azure_storage_queue::models::QueueClientReceiveMessagesOptions;
+use azure_storage_queue::{QueueClient, QueueClientOptions};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use futures::TryStreamExt;
+use md5::{Digest, Md5};
+use time::OffsetDateTime;
+
+use crate::storage::StorageAccount;
+use crate::storage::blobs::{API_VERSION, StorageError};
+use crate::storage::sas::{SasScope, SasToken, sas_time};
+
+/// A tool's handle on a storage account it holds the key for.
+pub struct StorageTool {
+    account: StorageAccount,
+    key: Vec<u8>,
+    blobs: BlobServiceClient,
+}
+
+/// How a blob is uploaded.
+#[derive(Clone, Debug, Default)]
+pub struct Upload {
+    pub metadata: Vec<(String, String)>,
+    /// Set the blob's Content-MD5 property (real tools do; large multi-block uploads may not).
+    pub content_md5: bool,
+}
+
+impl StorageTool {
+    pub fn new(account: &StorageAccount) -> Result<StorageTool, StorageError> {
+        let key = account
+            .key()
+            .ok_or_else(|| StorageError::message("the storage account has no key".into()))?
+            .to_vec();
+        let sas = account_sas(account, &key, "b", "rwdlac");
+        let url = with_query(&account.blob_endpoint, &sas);
+        let options = BlobServiceClientOptions {
+            version: API_VERSION.into(),
+            ..Default::default()
+        };
+        let blobs = BlobServiceClient::new(url, None, Some(options))?;
+        Ok(StorageTool {
+            account: account.clone(),
+            key,
+            blobs,
+        })
+    }
+
+    pub async fn create_container(&self, name: &str) -> Result<(), StorageError> {
+        self.blobs.blob_container_client(name).create(None).await?;
+        Ok(())
+    }
+
+    pub async fn create_queue(&self, name: &str) -> Result<(), StorageError> {
+        self.queue_client(
+            name,
+            &account_sas(&self.account, &self.key, "q", "rwdlacup"),
+        )?
+        .create(None)
+        .await?;
+        Ok(())
+    }
+
+    /// Uploads `bytes` as block blob `name`.
+    pub async fn put(
+        &self,
+        container: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        upload: &Upload,
+    ) -> Result<(), StorageError> {
+        let options = BlockBlobClientUploadOptions {
+            blob_content_md5: upload.content_md5.then(|| Md5::digest(&bytes).to_vec()),
+            metadata: (!upload.metadata.is_empty())
+                .then(|| upload.metadata.iter().cloned().collect::<HashMap<_, _>>()),
+            ..Default::default()
+        };
+        let blob = self
+            .blobs
+            .blob_container_client(container)
+            .blob_client(name);
+        blob.upload(RequestContent::from(bytes), Some(options))
+            .await?;
+        Ok(())
+    }
+
+    /// Snapshots a blob; returns the snapshot's timestamp.
+    pub async fn snapshot(&self, container: &str, name: &str) -> Result<String, StorageError> {
+        let blob = self
+            .blobs
+            .blob_container_client(container)
+            .blob_client(name);
+        let response = blob.create_snapshot(None).await?;
+        Ok(response.snapshot()?.unwrap_or_default())
+    }
+
+    /// A blob's current bytes and metadata (keys lower-case).
+    pub async fn get(
+        &self,
+        container: &str,
+        name: &str,
+    ) -> Result<(Vec<u8>, HashMap<String, String>), StorageError> {
+        let blob = self
+            .blobs
+            .blob_container_client(container)
+            .blob_client(name);
+        let result = blob.download(None).await?;
+        let metadata = result.properties.metadata.clone();
+        let mut body = result.body;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.try_next().await? {
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((
+            bytes,
+            metadata
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+        ))
+    }
+
+    /// A container SAS URL as a tool passes it to CreateMigrationJob.
+    pub fn container_url(
+        &self,
+        container: &str,
+        permissions: &str,
+        version: &str,
+        expiry: OffsetDateTime,
+    ) -> String {
+        let token = SasToken {
+            version: version.into(),
+            permissions: permissions.into(),
+            expiry: Some(sas_time(expiry)),
+            resource: Some("c".into()),
+            ..Default::default()
+        }
+        .sign(
+            &self.account.name,
+            &self.key,
+            SasScope::Container { container },
+        );
+        with_query(
+            &StorageAccount::resource_url(&self.account.blob_endpoint, container),
+            &token.to_query(),
+        )
+        .to_string()
+    }
+
+    /// A queue SAS URL as a tool passes it to CreateMigrationJob.
+    pub fn queue_url(&self, queue: &str, permissions: &str, expiry: OffsetDateTime) -> String {
+        let token = SasToken {
+            version: API_VERSION.into(),
+            permissions: permissions.into(),
+            expiry: Some(sas_time(expiry)),
+            ..Default::default()
+        }
+        .sign(&self.account.name, &self.key, SasScope::Queue { queue });
+        with_query(
+            &StorageAccount::resource_url(&self.account.queue_endpoint, queue),
+            &token.to_query(),
+        )
+        .to_string()
+    }
+
+    /// Receives and deletes every message now in the queue, oldest first, base64-decoded.
+    pub async fn drain_queue(&self, queue: &str) -> Result<Vec<String>, StorageError> {
+        let client = self.queue_client(
+            queue,
+            &account_sas(&self.account, &self.key, "q", "rwdlacup"),
+        )?;
+        let mut texts = Vec::new();
+        loop {
+            let options = QueueClientReceiveMessagesOptions {
+                number_of_messages: Some(32),
+                visibility_timeout: Some(60),
+                ..Default::default()
+            };
+            let received = client.receive_messages(Some(options)).await?.into_model()?;
+            let items = received.items.unwrap_or_default();
+            if items.is_empty() {
+                return Ok(texts);
+            }
+            for message in items {
+                let text = message.message_text.unwrap_or_default();
+                let decoded = BASE64.decode(text.as_bytes()).map_err(|e| {
+                    StorageError::message(format!("a queue message is not base64: {e}"))
+                })?;
+                texts.push(String::from_utf8_lossy(&decoded).into_owned());
+                if let (Some(id), Some(receipt)) = (message.message_id, message.pop_receipt) {
+                    client.delete_message(&id, &receipt, None).await?;
+                }
+            }
+        }
+    }
+
+    fn queue_client(&self, queue: &str, sas: &str) -> Result<QueueClient, StorageError> {
+        let url = with_query(
+            &StorageAccount::resource_url(&self.account.queue_endpoint, queue),
+            sas,
+        );
+        let options = QueueClientOptions {
+            version: API_VERSION.into(),
+            ..Default::default()
+        };
+        Ok(QueueClient::new(url, None, Some(options))?)
+    }
+}
+
+fn account_sas(account: &StorageAccount, key: &[u8], services: &str, permissions: &str) -> String {
+    SasToken {
+        version: API_VERSION.into(),
+        permissions: permissions.into(),
+        services: Some(services.into()),
+        resource_types: Some("sco".into()),
+        expiry: Some(sas_time(
+            OffsetDateTime::now_utc() + time::Duration::days(1),
+        )),
+        ..Default::default()
+    }
+    .sign(&account.name, key, SasScope::Account)
+    .to_query()
+}
+
+fn with_query(url: &Url, query: &str) -> Url {
+    let mut url = url.clone();
+    url.set_query(Some(query));
+    url
+}
