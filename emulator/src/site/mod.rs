@@ -26,7 +26,9 @@
 //! workers. Every multi-row change runs in one transaction, so readers never see half an object.
 
 pub mod content;
+pub mod jobs;
 pub mod model;
+pub mod objects;
 mod provision;
 mod read;
 pub mod schema;

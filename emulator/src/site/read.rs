@@ -4,6 +4,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use super::model::{Folder, List, SiteCollection, Web};
+use super::objects::{FOLDER_SELECT, folder_row};
 use super::{Db, Error, RowExt};
 
 const SITE_COLUMNS: &str = "id, server_relative_url, root_web_id, created";
@@ -14,13 +15,6 @@ const LIST_SELECT: &str =
            l.enable_versioning, l.enable_minor_versions, l.root_folder_id, f.server_relative_url,
            (SELECT count(*) FROM list_items i WHERE i.list_id = l.id), l.created, l.last_modified
     FROM lists l JOIN folders f ON f.id = l.root_folder_id";
-const FOLDER_SELECT: &str =
-    "SELECT f.id, f.web_id, f.list_id, f.parent_id, f.name, f.server_relative_url, f.item_id,
-           (SELECT count(*) FROM files c WHERE c.folder_id = f.id)
-             + (SELECT count(*) FROM folders c WHERE c.parent_id = f.id),
-           f.time_created, f.time_last_modified
-    FROM folders f";
-
 impl Db {
     pub fn sites(&self) -> Result<Vec<SiteCollection>, Error> {
         let sql =
@@ -137,21 +131,6 @@ fn list_row(r: &Row<'_>) -> rusqlite::Result<List> {
         item_count: r.get(11)?,
         created: r.time(12)?,
         last_modified: r.time(13)?,
-    })
-}
-
-fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
-    Ok(Folder {
-        id: r.guid(0)?,
-        web_id: r.guid(1)?,
-        list_id: r.opt_guid(2)?,
-        parent_id: r.opt_guid(3)?,
-        name: r.get(4)?,
-        url: r.get(5)?,
-        item_id: r.get(6)?,
-        item_count: r.get(7)?,
-        time_created: r.time(8)?,
-        time_last_modified: r.time(9)?,
     })
 }
 

@@ -164,7 +164,7 @@ pub(super) fn access_query(
         .flatten();
     match (own_key, &location.sas) {
         (Some(key), client) => {
-            let (permissions, expiry) = match client {
+            let (mut permissions, expiry) = match client {
                 Some(sas) => (sas.permissions.clone(), sas.expiry.clone()),
                 // No SAS at all: access granted to the service (Entra ID mode).
                 None => ("racwdl".to_string(), None),
@@ -173,6 +173,13 @@ pub(super) fn access_query(
                 super::sas::sas_time(OffsetDateTime::now_utc() + time::Duration::days(7))
             });
             let resource = matches!(scope, SasScope::Container { .. }).then(|| "c".to_string());
+            // The service finds snapshots by listing, also in containers it provisioned
+            // without List for the client (behaviour 20).
+            if resource.is_some() && !permissions.contains('l') {
+                permissions.push('l');
+                // Azure wants the letters of a signed token in its canonical order.
+                permissions = "racwdxyltfmeopi".chars().filter(|c| permissions.contains(*c)).collect();
+            }
             SasToken {
                 version: OWN_SAS_VERSION.into(),
                 permissions,

@@ -1,0 +1,260 @@
+//! Migration jobs, every event they emitted, and their log files.
+//!
+//! An event is committed here before it is sent anywhere (queue, progress API), so what a
+//! client was told is always on record, and a restart loses nothing.
+
+use rusqlite::{OptionalExtension, Row, params};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{Db, Error, RowExt, to_text};
+
+/// Where a job is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobState {
+    /// Written with its JobQueued event; the creating request has not finished yet.
+    Created,
+    /// Waiting for pickup (GetMigrationJobStatus 2).
+    Queued,
+    /// Being imported (GetMigrationJobStatus 4).
+    Processing,
+    /// Finished, cancelled or deleted (GetMigrationJobStatus 0).
+    Ended,
+}
+
+impl JobState {
+    fn as_str(self) -> &'static str {
+        match self {
+            JobState::Created => "created",
+            JobState::Queued => "queued",
+            JobState::Processing => "processing",
+            JobState::Ended => "ended",
+        }
+    }
+
+    fn parse(text: &str) -> JobState {
+        match text {
+            "created" => JobState::Created,
+            "queued" => JobState::Queued,
+            "processing" => JobState::Processing,
+            _ => JobState::Ended,
+        }
+    }
+}
+
+/// A job as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub site_id: Uuid,
+    pub web_id: Uuid,
+    pub state: JobState,
+    pub source_uri: String,
+    pub manifest_uri: String,
+    pub queue_uri: Option<String>,
+    pub encryption_key: Option<Vec<u8>>,
+    /// Processing attempts started so far; the next JobStart carries this as TotalRetryCount.
+    pub attempt: u32,
+    pub created: OffsetDateTime,
+    pub next_pickup: Option<OffsetDateTime>,
+}
+
+/// One stored event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub seq: u64,
+    pub name: String,
+    pub body: String,
+}
+
+const JOB_COLUMNS: &str = "id, site_id, web_id, state, source_uri, manifest_uri, queue_uri, encryption_key, attempt, created, next_pickup";
+
+impl Db {
+    /// Records a new job in state `Created` together with its first event.
+    pub fn insert_job(&mut self, job: &JobRecord, first_event: (&str, OffsetDateTime, &str)) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO jobs (id, site_id, web_id, state, source_uri, manifest_uri, queue_uri, encryption_key, attempt, created, next_pickup)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                job.id.to_string(),
+                job.site_id.to_string(),
+                job.web_id.to_string(),
+                job.state.as_str(),
+                job.source_uri,
+                job.manifest_uri,
+                job.queue_uri,
+                job.encryption_key,
+                job.attempt,
+                to_text(job.created),
+                job.next_pickup.map(to_text),
+            ],
+        )?;
+        insert_event(&tx, job.id, first_event)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets a job whose creation failed after it was written.
+    pub fn delete_job(&mut self, id: Uuid) -> Result<(), Error> {
+        self.conn.execute("DELETE FROM jobs WHERE id = ?1", [id.to_string()])?;
+        Ok(())
+    }
+
+    pub fn set_job_state(&mut self, id: Uuid, state: JobState, at: OffsetDateTime) -> Result<(), Error> {
+        let ended = (state == JobState::Ended).then(|| to_text(at));
+        self.conn.execute(
+            "UPDATE jobs SET state = ?2, ended = coalesce(?3, ended) WHERE id = ?1",
+            params![id.to_string(), state.as_str(), ended],
+        )?;
+        Ok(())
+    }
+
+    pub fn job(&self, id: Uuid) -> Result<Option<JobRecord>, Error> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+        Ok(self.conn.query_row(&sql, [id.to_string()], job_row).optional()?)
+    }
+
+    /// Takes the oldest queued job that is due, marking it `Processing` and counting the
+    /// attempt.
+    pub fn claim_next_job(&mut self, now: OffsetDateTime) -> Result<Option<JobRecord>, Error> {
+        let tx = self.conn.transaction()?;
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'queued' AND (next_pickup IS NULL OR next_pickup <= ?1)
+             ORDER BY created, rowid LIMIT 1"
+        );
+        let Some(job) = tx.query_row(&sql, [to_text(now)], job_row).optional()? else {
+            return Ok(None);
+        };
+        tx.execute("UPDATE jobs SET state = 'processing', attempt = attempt + 1 WHERE id = ?1", [job.id.to_string()])?;
+        tx.commit()?;
+        Ok(Some(JobRecord { state: JobState::Processing, attempt: job.attempt + 1, ..job }))
+    }
+
+    /// The earliest future pickup time of a queued job, for the scheduler's timer.
+    pub fn next_pickup(&self) -> Result<Option<OffsetDateTime>, Error> {
+        let text: Option<String> =
+            self.conn.query_row("SELECT min(next_pickup) FROM jobs WHERE state = 'queued'", [], |r| r.get(0))?;
+        Ok(text.and_then(|t| OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()))
+    }
+
+    /// After a restart: attempts that were running are re-queued (they restart with the next
+    /// TotalRetryCount), and jobs whose creation was interrupted are queued.
+    pub fn requeue_interrupted(&mut self) -> Result<usize, Error> {
+        Ok(self.conn.execute("UPDATE jobs SET state = 'queued' WHERE state IN ('processing', 'created')", [])?)
+    }
+
+    /// Appends an event; returns its sequence number.
+    pub fn append_event(&mut self, job_id: Uuid, name: &str, time: OffsetDateTime, body: &str) -> Result<u64, Error> {
+        let tx = self.conn.transaction()?;
+        let seq = insert_event(&tx, job_id, (name, time, body))?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// Events with a sequence number above `after`, in order.
+    pub fn events_after(&self, job_id: Uuid, after: u64) -> Result<Vec<StoredEvent>, Error> {
+        let mut statement =
+            self.conn.prepare("SELECT seq, name, body FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq")?;
+        let rows = statement.query_map(params![job_id.to_string(), after as i64], |r| {
+            Ok(StoredEvent { seq: r.get::<_, i64>(0)? as u64, name: r.get(1)?, body: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The jobs of a site collection that are still in its queue, oldest first.
+    pub fn queued_jobs(&self, site_id: Uuid) -> Result<Vec<(Uuid, JobState)>, Error> {
+        let mut statement = self.conn.prepare(
+            "SELECT id, state FROM jobs WHERE site_id = ?1 AND state IN ('created', 'queued', 'processing') ORDER BY created",
+        )?;
+        let rows = statement.query_map([site_id.to_string()], |r| Ok((r.guid(0)?, JobState::parse(&r.get::<_, String>(1)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records a log file written for a job.
+    pub fn record_log_file(&mut self, job_id: Uuid, name: &str, sha256: &str, size: u64) -> Result<(), Error> {
+        self.conn.execute(
+            "INSERT INTO job_log_files (job_id, name, content_sha256, size) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (job_id, name) DO UPDATE SET content_sha256 = ?3, size = ?4",
+            params![job_id.to_string(), name, sha256, size as i64],
+        )?;
+        Ok(())
+    }
+}
+
+fn insert_event(tx: &rusqlite::Transaction<'_>, job_id: Uuid, (name, time, body): (&str, OffsetDateTime, &str)) -> Result<u64, Error> {
+    let seq: i64 = tx.query_row(
+        "SELECT coalesce(max(seq), 0) + 1 FROM job_events WHERE job_id = ?1",
+        [job_id.to_string()],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO job_events (job_id, seq, name, time, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![job_id.to_string(), seq, name, to_text(time), body],
+    )?;
+    Ok(seq as u64)
+}
+
+fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
+    Ok(JobRecord {
+        id: r.guid(0)?,
+        site_id: r.guid(1)?,
+        web_id: r.guid(2)?,
+        state: JobState::parse(&r.get::<_, String>(3)?),
+        source_uri: r.get(4)?,
+        manifest_uri: r.get(5)?,
+        queue_uri: r.get(6)?,
+        encryption_key: r.get(7)?,
+        attempt: r.get(8)?,
+        created: r.time(9)?,
+        next_pickup: r.get::<_, Option<String>>(10)?.and_then(|t| {
+            OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::Store;
+    use crate::site::spec::SiteSpec;
+
+    fn job(site: Uuid, web: Uuid) -> JobRecord {
+        JobRecord {
+            id: Uuid::new_v4(),
+            site_id: site,
+            web_id: web,
+            state: JobState::Created,
+            source_uri: "http://s".into(),
+            manifest_uri: "http://m".into(),
+            queue_uri: None,
+            encryption_key: None,
+            attempt: 0,
+            created: OffsetDateTime::now_utc(),
+            next_pickup: None,
+        }
+    }
+
+    #[test]
+    fn lifecycle_and_events() {
+        let store = Store::open(None).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let site = store.blocking(|db| db.apply_site(&SiteSpec::named("/sites/a", "A").plan().unwrap(), now)).unwrap();
+        let record = job(site.id, site.root_web_id);
+        store.blocking(|db| db.insert_job(&record, ("JobQueued", now, "{\"Event\":\"JobQueued\"}"))).unwrap();
+        assert!(store.blocking(|db| db.claim_next_job(now)).unwrap().is_none(), "created jobs are not picked up");
+        store.blocking(|db| db.set_job_state(record.id, JobState::Queued, now)).unwrap();
+        let claimed = store.blocking(|db| db.claim_next_job(now)).unwrap().unwrap();
+        assert_eq!((claimed.id, claimed.attempt, claimed.state), (record.id, 1, JobState::Processing));
+        assert_eq!(store.blocking(|db| db.append_event(record.id, "JobStart", now, "{}")).unwrap(), 2);
+        let events = store.blocking(|db| db.events_after(record.id, 1)).unwrap();
+        assert_eq!(events.iter().map(|e| (e.seq, e.name.as_str())).collect::<Vec<_>>(), [(2, "JobStart")]);
+        assert_eq!(store.blocking(|db| db.queued_jobs(site.id)).unwrap(), [(record.id, JobState::Processing)]);
+
+        // A restart mid-attempt puts the job back in the queue for its next attempt.
+        assert_eq!(store.blocking(|db| db.requeue_interrupted()).unwrap(), 1);
+        assert_eq!(store.blocking(|db| db.claim_next_job(now)).unwrap().unwrap().attempt, 2);
+        store.blocking(|db| db.set_job_state(record.id, JobState::Ended, now)).unwrap();
+        assert!(store.blocking(|db| db.queued_jobs(site.id)).unwrap().is_empty());
+    }
+}

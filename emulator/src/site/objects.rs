@@ -1,0 +1,414 @@
+//! Folders, files with their versions, list items with their fields, and site users: the
+//! writes an import makes and the reads that verify it.
+//!
+//! Each write is one transaction, so an object is either wholly there or not at all.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::model::{File, FileVersion, Folder, List, ListItem, User};
+use super::{Db, Error, RowExt, to_text};
+
+/// A folder as an import writes it.
+#[derive(Clone, Debug)]
+pub struct FolderWrite {
+    pub id: Uuid,
+    pub web_id: Uuid,
+    pub list_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    pub url: String,
+    pub time_created: OffsetDateTime,
+    pub time_last_modified: OffsetDateTime,
+}
+
+/// A file as an import writes it; its versions come separately.
+#[derive(Clone, Debug)]
+pub struct FileWrite {
+    pub id: Uuid,
+    pub web_id: Uuid,
+    pub list_id: Option<Uuid>,
+    pub folder_id: Uuid,
+    pub name: String,
+    pub url: String,
+    pub author_id: Option<i64>,
+    pub modified_by_id: Option<i64>,
+    pub time_created: OffsetDateTime,
+    pub time_last_modified: OffsetDateTime,
+}
+
+/// A list item as an import writes it.
+#[derive(Clone, Debug)]
+pub struct ItemWrite {
+    pub list_id: Uuid,
+    pub id: i64,
+    pub unique_id: Uuid,
+    pub content_type_id: String,
+    pub file_id: Option<Uuid>,
+    pub folder_id: Option<Uuid>,
+    pub parent_folder_id: Option<Uuid>,
+    pub author_id: Option<i64>,
+    pub editor_id: Option<i64>,
+    pub created: OffsetDateTime,
+    pub modified: OffsetDateTime,
+    pub moderation_status: i32,
+    pub version: i64,
+    pub fields: Vec<(String, Option<String>)>,
+}
+
+/// A site user as an import ensures it.
+#[derive(Clone, Debug, Default)]
+pub struct UserWrite {
+    pub login_name: String,
+    pub title: String,
+    pub email: String,
+    pub is_site_admin: bool,
+    pub is_deleted: bool,
+    pub system_id: Option<Vec<u8>>,
+}
+
+const FILE_SELECT: &str = "SELECT f.id, f.web_id, f.list_id, f.folder_id, f.name, f.server_relative_url, f.item_id,
+           f.author_id, f.modified_by_id, f.time_created, f.time_last_modified,
+           v.version, v.content_sha256, v.size, v.created, v.created_by_id, v.checkin_comment
+    FROM files f JOIN file_versions v ON v.file_id = f.id
+     AND v.version = (SELECT max(version) FROM file_versions WHERE file_id = f.id)";
+pub(super) const FOLDER_SELECT: &str = "SELECT f.id, f.web_id, f.list_id, f.parent_id, f.name, f.server_relative_url, f.item_id,
+           (SELECT count(*) FROM files c WHERE c.folder_id = f.id)
+             + (SELECT count(*) FROM folders c WHERE c.parent_id = f.id),
+           f.time_created, f.time_last_modified
+    FROM folders f";
+const ITEM_SELECT: &str = "SELECT list_id, id, unique_id, content_type_id, file_id, folder_id, author_id, editor_id,
+           created, modified, moderation_status, version FROM list_items";
+
+impl Db {
+    /// The site user with this login (case-insensitive), creating it with the next principal
+    /// id if there is none. Returns the id and whether the user already existed.
+    pub fn ensure_user(&mut self, site_id: Uuid, user: &UserWrite) -> Result<(i64, bool), Error> {
+        let tx = self.conn.transaction()?;
+        let site = site_id.to_string();
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM users WHERE site_id = ?1 AND login_name = ?2 COLLATE NOCASE",
+                params![site, user.login_name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok((id, true));
+        }
+        let id: i64 =
+            tx.query_row("SELECT next_principal_id FROM site_collections WHERE id = ?1", [&site], |r| r.get(0))?;
+        tx.execute("UPDATE site_collections SET next_principal_id = ?2 WHERE id = ?1", params![site, id + 1])?;
+        tx.execute(
+            "INSERT INTO users (site_id, id, login_name, title, email, is_site_admin, is_deleted, system_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![site, id, user.login_name, user.title, user.email, user.is_site_admin, user.is_deleted, user.system_id],
+        )?;
+        tx.commit()?;
+        Ok((id, false))
+    }
+
+    pub fn user(&self, site_id: Uuid, id: i64) -> Result<Option<User>, Error> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, login_name, title, email, is_site_admin, is_deleted FROM users WHERE site_id = ?1 AND id = ?2",
+                params![site_id.to_string(), id],
+                |r| {
+                    Ok(User {
+                        id: r.get(0)?,
+                        login_name: r.get(1)?,
+                        title: r.get(2)?,
+                        email: r.get(3)?,
+                        is_site_admin: r.get(4)?,
+                        is_deleted: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// A list by id, in whatever web it is.
+    pub fn list_anywhere(&self, id: Uuid) -> Result<Option<List>, Error> {
+        let web: Option<String> =
+            self.conn.query_row("SELECT web_id FROM lists WHERE id = ?1", [id.to_string()], |r| r.get(0)).optional()?;
+        match web {
+            Some(web) => self.list(web.parse().expect("stored GUIDs parse"), id),
+            None => Ok(None),
+        }
+    }
+
+    pub fn folder_by_url(&self, url: &str) -> Result<Option<Folder>, Error> {
+        let sql = format!("{FOLDER_SELECT} WHERE f.server_relative_url = ?1");
+        Ok(self.conn.query_row(&sql, [url], folder_row).optional()?)
+    }
+
+    pub fn folders_in(&self, parent_id: Uuid) -> Result<Vec<Folder>, Error> {
+        let sql = format!("{FOLDER_SELECT} WHERE f.parent_id = ?1 ORDER BY f.name COLLATE NOCASE");
+        Ok(self.conn.prepare(&sql)?.query_map([parent_id.to_string()], folder_row)?.collect::<Result<_, _>>()?)
+    }
+
+    /// Creates the folder, or updates the one with the same id (moving it when its URL
+    /// changed). A different folder at the URL is a conflict.
+    pub fn put_folder(&mut self, folder: &FolderWrite) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        let at_url: Option<String> = tx
+            .query_row("SELECT id FROM folders WHERE server_relative_url = ?1", [&folder.url], |r| r.get(0))
+            .optional()?;
+        if let Some(other) = at_url.filter(|other| *other != folder.id.to_string()) {
+            return Err(Error::Conflict(format!("A folder with the name '{}' already exists (id {other}).", folder.url)));
+        }
+        tx.execute(
+            "INSERT INTO folders (id, web_id, list_id, parent_id, name, server_relative_url, time_created, time_last_modified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (id) DO UPDATE SET web_id = ?2, list_id = ?3, parent_id = ?4, name = ?5,
+                 server_relative_url = ?6, time_created = ?7, time_last_modified = ?8",
+            params![
+                folder.id.to_string(),
+                folder.web_id.to_string(),
+                folder.list_id.map(|l| l.to_string()),
+                folder.parent_id.map(|p| p.to_string()),
+                folder.name,
+                folder.url,
+                to_text(folder.time_created),
+                to_text(folder.time_last_modified),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn file_by_url(&self, url: &str) -> Result<Option<File>, Error> {
+        let sql = format!("{FILE_SELECT} WHERE f.server_relative_url = ?1");
+        Ok(self.conn.query_row(&sql, [url], file_row).optional()?)
+    }
+
+    pub fn file(&self, id: Uuid) -> Result<Option<File>, Error> {
+        let sql = format!("{FILE_SELECT} WHERE f.id = ?1");
+        Ok(self.conn.query_row(&sql, [id.to_string()], file_row).optional()?)
+    }
+
+    pub fn files_in(&self, folder_id: Uuid) -> Result<Vec<File>, Error> {
+        let sql = format!("{FILE_SELECT} WHERE f.folder_id = ?1 ORDER BY f.name COLLATE NOCASE");
+        Ok(self.conn.prepare(&sql)?.query_map([folder_id.to_string()], file_row)?.collect::<Result<_, _>>()?)
+    }
+
+    /// Every version of a file, oldest first.
+    pub fn file_versions(&self, file_id: Uuid) -> Result<Vec<FileVersion>, Error> {
+        let mut statement = self.conn.prepare(
+            "SELECT version, content_sha256, size, created, created_by_id, checkin_comment
+             FROM file_versions WHERE file_id = ?1 ORDER BY version",
+        )?;
+        let rows = statement.query_map([file_id.to_string()], |r| version_row(r, 0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Writes a file with exactly `versions` (behaviour 117: an existing file with the same id
+    /// is replaced with all its versions). A different file at the URL is a conflict.
+    pub fn replace_file(&mut self, file: &FileWrite, versions: &[FileVersion]) -> Result<(), Error> {
+        assert!(!versions.is_empty(), "a file has at least one version");
+        let tx = self.conn.transaction()?;
+        let at_url: Option<String> = tx
+            .query_row("SELECT id FROM files WHERE server_relative_url = ?1", [&file.url], |r| r.get(0))
+            .optional()?;
+        if let Some(other) = at_url.filter(|other| *other != file.id.to_string()) {
+            return Err(Error::Conflict(format!("A file with the name '{}' already exists (id {other}).", file.url)));
+        }
+        let item_id = preserved_item_id(&tx, file.id)?;
+        tx.execute("DELETE FROM files WHERE id = ?1", [file.id.to_string()])?;
+        tx.execute(
+            "INSERT INTO files (id, web_id, list_id, folder_id, name, server_relative_url, item_id, author_id,
+                                modified_by_id, time_created, time_last_modified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                file.id.to_string(),
+                file.web_id.to_string(),
+                file.list_id.map(|l| l.to_string()),
+                file.folder_id.to_string(),
+                file.name,
+                file.url,
+                item_id,
+                file.author_id,
+                file.modified_by_id,
+                to_text(file.time_created),
+                to_text(file.time_last_modified),
+            ],
+        )?;
+        for version in versions {
+            tx.execute(
+                "INSERT INTO file_versions (file_id, version, content_sha256, size, created, created_by_id, checkin_comment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (file_id, version) DO UPDATE SET content_sha256 = ?3, size = ?4, created = ?5,
+                     created_by_id = ?6, checkin_comment = ?7",
+                params![
+                    file.id.to_string(),
+                    version.version,
+                    version.content_sha256,
+                    version.size,
+                    to_text(version.created),
+                    version.created_by_id,
+                    version.checkin_comment,
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Creates or updates a list item with exactly these field values, keeping its integer
+    /// id (behaviour 114) and binding it to its file or folder.
+    pub fn put_list_item(&mut self, item: &ItemWrite) -> Result<(), Error> {
+        let tx = self.conn.transaction()?;
+        let list = item.list_id.to_string();
+        let holder: Option<String> = tx
+            .query_row("SELECT unique_id FROM list_items WHERE list_id = ?1 AND id = ?2", params![list, item.id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(other) = holder.filter(|u| *u != item.unique_id.to_string()) {
+            return Err(Error::Conflict(format!(
+                "The item id {} is already used by another item in list {} ({other}).",
+                item.id, item.list_id
+            )));
+        }
+        // The same item under another integer id moves to the package's id.
+        tx.execute(
+            "DELETE FROM list_items WHERE unique_id = ?1 AND NOT (list_id = ?2 AND id = ?3)",
+            params![item.unique_id.to_string(), list, item.id],
+        )?;
+        tx.execute(
+            "INSERT INTO list_items (list_id, id, unique_id, content_type_id, file_id, folder_id, parent_folder_id,
+                                     author_id, editor_id, created, modified, moderation_status, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (list_id, id) DO UPDATE SET content_type_id = ?4, file_id = ?5, folder_id = ?6,
+                 parent_folder_id = ?7, author_id = ?8, editor_id = ?9, created = ?10, modified = ?11,
+                 moderation_status = ?12, version = ?13",
+            params![
+                list,
+                item.id,
+                item.unique_id.to_string(),
+                item.content_type_id,
+                item.file_id.map(|f| f.to_string()),
+                item.folder_id.map(|f| f.to_string()),
+                item.parent_folder_id.map(|f| f.to_string()),
+                item.author_id,
+                item.editor_id,
+                to_text(item.created),
+                to_text(item.modified),
+                item.moderation_status,
+                item.version,
+            ],
+        )?;
+        tx.execute("DELETE FROM list_item_fields WHERE list_id = ?1 AND item_id = ?2", params![list, item.id])?;
+        for (name, value) in &item.fields {
+            tx.execute(
+                "INSERT INTO list_item_fields (list_id, item_id, name, value) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (list_id, item_id, name) DO UPDATE SET value = ?4",
+                params![list, item.id, name, value],
+            )?;
+        }
+        tx.execute(
+            "UPDATE lists SET next_item_id = max(next_item_id, ?2 + 1) WHERE id = ?1",
+            params![list, item.id],
+        )?;
+        if let Some(file) = item.file_id {
+            tx.execute("UPDATE files SET item_id = ?2 WHERE id = ?1", params![file.to_string(), item.id])?;
+        }
+        if let Some(folder) = item.folder_id {
+            tx.execute("UPDATE folders SET item_id = ?2 WHERE id = ?1", params![folder.to_string(), item.id])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn list_item(&self, list_id: Uuid, id: i64) -> Result<Option<ListItem>, Error> {
+        let sql = format!("{ITEM_SELECT} WHERE list_id = ?1 AND id = ?2");
+        let item = self.conn.query_row(&sql, params![list_id.to_string(), id], item_row).optional()?;
+        item.map(|item| self.with_fields(item)).transpose()
+    }
+
+    /// The list item of a file, if it has one.
+    pub fn list_item_of_file(&self, file_id: Uuid) -> Result<Option<ListItem>, Error> {
+        let sql = format!("{ITEM_SELECT} WHERE file_id = ?1");
+        let item = self.conn.query_row(&sql, [file_id.to_string()], item_row).optional()?;
+        item.map(|item| self.with_fields(item)).transpose()
+    }
+
+    fn with_fields(&self, mut item: ListItem) -> Result<ListItem, Error> {
+        let mut statement =
+            self.conn.prepare("SELECT name, value FROM list_item_fields WHERE list_id = ?1 AND item_id = ?2 ORDER BY name")?;
+        let rows = statement.query_map(params![item.list_id.to_string(), item.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        item.fields = rows.collect::<Result<_, _>>()?;
+        Ok(item)
+    }
+}
+
+/// A re-imported file keeps the list item id it had until its item is written again.
+fn preserved_item_id(tx: &Transaction<'_>, file_id: Uuid) -> Result<Option<i64>, Error> {
+    Ok(tx
+        .query_row("SELECT item_id FROM files WHERE id = ?1", [file_id.to_string()], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+fn version_row(r: &Row<'_>, at: usize) -> rusqlite::Result<FileVersion> {
+    Ok(FileVersion {
+        version: r.get(at)?,
+        content_sha256: r.get(at + 1)?,
+        size: r.get(at + 2)?,
+        created: r.time(at + 3)?,
+        created_by_id: r.get(at + 4)?,
+        checkin_comment: r.get(at + 5)?,
+    })
+}
+
+fn file_row(r: &Row<'_>) -> rusqlite::Result<File> {
+    Ok(File {
+        id: r.guid(0)?,
+        web_id: r.guid(1)?,
+        list_id: r.opt_guid(2)?,
+        folder_id: r.guid(3)?,
+        name: r.get(4)?,
+        url: r.get(5)?,
+        item_id: r.get(6)?,
+        author_id: r.get(7)?,
+        modified_by_id: r.get(8)?,
+        time_created: r.time(9)?,
+        time_last_modified: r.time(10)?,
+        current: version_row(r, 11)?,
+    })
+}
+
+pub(super) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
+    Ok(Folder {
+        id: r.guid(0)?,
+        web_id: r.guid(1)?,
+        list_id: r.opt_guid(2)?,
+        parent_id: r.opt_guid(3)?,
+        name: r.get(4)?,
+        url: r.get(5)?,
+        item_id: r.get(6)?,
+        item_count: r.get(7)?,
+        time_created: r.time(8)?,
+        time_last_modified: r.time(9)?,
+    })
+}
+
+fn item_row(r: &Row<'_>) -> rusqlite::Result<ListItem> {
+    Ok(ListItem {
+        list_id: r.guid(0)?,
+        id: r.get(1)?,
+        unique_id: r.guid(2)?,
+        content_type_id: r.get(3)?,
+        file_id: r.opt_guid(4)?,
+        folder_id: r.opt_guid(5)?,
+        author_id: r.get(6)?,
+        editor_id: r.get(7)?,
+        created: r.time(8)?,
+        modified: r.time(9)?,
+        moderation_status: r.get(10)?,
+        version: r.get(11)?,
+        fields: Vec::new(),
+    })
+}
