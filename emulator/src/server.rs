@@ -8,8 +8,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::clock;
 use crate::config::Settings;
 use crate::http::{self, AppState, auth};
+use crate::jobs::{JobService, JobSettings};
 use crate::site::seed_file::{self, SeedFileError};
 use crate::site::spec::SiteSpec;
 use crate::site::{self, SiteOutcome, Store};
@@ -44,6 +46,7 @@ pub struct Emulator {
     pub store: Store,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    workers: Vec<JoinHandle<()>>,
 }
 
 impl Emulator {
@@ -76,8 +79,16 @@ impl Emulator {
             addr: settings.listen,
             error,
         })?;
+        let jobs = JobService::new(
+            store.clone(),
+            clock::system(),
+            settings.storage.clone(),
+            JobSettings::default(),
+        );
+        let workers = jobs.start();
         let state = AppState {
             store: store.clone(),
+            jobs,
             storage: Arc::new(settings.storage.clone()),
             tokens,
             public_host: addr.to_string(),
@@ -98,11 +109,15 @@ impl Emulator {
             store,
             shutdown,
             task,
+            workers,
         })
     }
 
     /// Stops accepting requests, lets those in flight finish, and returns.
     pub async fn stop(self) -> std::io::Result<()> {
+        for worker in &self.workers {
+            worker.abort();
+        }
         let _ = self.shutdown.send(());
         self.task
             .await

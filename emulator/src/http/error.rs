@@ -21,6 +21,8 @@ const SP_EXCEPTION: &str = "Microsoft.SharePoint.SPException";
 const UNAUTHORIZED: &str = "System.UnauthorizedAccessException";
 const FILE_NOT_FOUND: &str = "System.IO.FileNotFoundException";
 const NOT_SUPPORTED: &str = "System.NotSupportedException";
+const ARGUMENT_NULL: &str = "System.ArgumentNullException";
+const STORAGE: &str = "Microsoft.WindowsAzure.Storage.StorageException";
 
 impl SpError {
     pub fn new(
@@ -149,6 +151,88 @@ impl SpError {
             NOT_SUPPORTED,
             format!("The SharePoint emulator does not implement '{what}' yet."),
         )
+    }
+
+    /// GetMigrationJobProgress for a job this site never had (behaviour 74).
+    pub fn job_not_found() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            -2147213145,
+            SP_EXCEPTION,
+            "Job not found",
+        )
+    }
+
+    /// GetMigrationJobProgress after the retention period (behaviour 75).
+    pub fn job_status_expired() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            -2147213146,
+            SP_EXCEPTION,
+            "Job status expired",
+        )
+    }
+
+    /// A required parameter is null or absent (behaviour 15; .NET's wording).
+    pub fn argument_null(parameter: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            -2147467261,
+            ARGUMENT_NULL,
+            format!("Value cannot be null.\r\nParameter name: {parameter}"),
+        )
+    }
+
+    /// A parameter with a value the method refuses.
+    pub fn argument(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, -2147024809, ARGUMENT, message)
+    }
+
+    /// A parameter value of the wrong OData type, e.g. a malformed GUID.
+    pub fn bad_parameter_type(edm_type: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            -1,
+            INVALID_QUERY,
+            format!(
+                "Cannot convert a primitive value to the expected type '{edm_type}'. See the inner exception for more details."
+            ),
+        )
+    }
+
+    /// A parameter the method does not have.
+    pub fn unknown_parameter(parameter: &str, method: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            -1,
+            INVALID_QUERY,
+            format!("The parameter '{parameter}' does not exist in method '{method}'."),
+        )
+    }
+
+    /// A request body that is not the JSON a method expects.
+    pub fn invalid_body(detail: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            -1,
+            INVALID_QUERY,
+            format!("Invalid JSON. {detail}"),
+        )
+    }
+
+    /// `gWebId` names no web of the site collection (behaviour 26).
+    pub fn web_not_found() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            -2147024894,
+            FILE_NOT_FOUND,
+            "The system cannot find the file specified. (Exception from HRESULT: 0x80070002)",
+        )
+    }
+
+    /// The report queue could not be written at creation (behaviour 23).
+    pub fn storage(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, -1, STORAGE, message)
     }
 
     /// A failure inside the emulator (database error): SharePoint's generic 500.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
+use crate::jobs::JobService;
 use crate::site::Store;
 use crate::storage::StorageAccount;
 
@@ -20,6 +21,7 @@ use crate::storage::StorageAccount;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub jobs: Arc<JobService>,
     pub storage: Arc<StorageAccount>,
     /// Accepted bearer tokens; `None` accepts any non-empty token.
     pub tokens: Option<Arc<HashSet<String>>>,

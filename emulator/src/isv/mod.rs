@@ -2,4 +2,5 @@
 //! REST API. Tests, benchmarks and the scenario runner use it to act as the client, through
 //! the same official SDK and the same SAS rules a real tool would.
 
+pub mod package;
 pub mod staging;

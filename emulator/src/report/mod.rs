@@ -2,3 +2,6 @@
 //! files (to the manifest container and the Maintenance Logs library).
 
 pub mod events;
+pub mod log;
+pub mod queue_message;
+pub mod reporter;

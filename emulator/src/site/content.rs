@@ -31,7 +31,7 @@ impl ContentStore {
     }
 
     /// Streams `body` into the store and returns its hash and size.
-    pub fn put(&self, mut body: impl Read) -> io::Result<StoredContent> {
+    pub fn put(&self, body: &mut impl Read) -> io::Result<StoredContent> {
         let mut temp = tempfile::NamedTempFile::new_in(&self.root)?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
@@ -85,8 +85,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ContentStore::open(dir.path().join("content")).unwrap();
         let body = b"hello".repeat(100_000);
-        let first = store.put(&body[..]).unwrap();
-        let second = store.put(&body[..]).unwrap();
+        let first = store.put(&mut &body[..]).unwrap();
+        let second = store.put(&mut &body[..]).unwrap();
         assert_eq!(first, second);
         assert_eq!(first.size, 500_000);
         assert_eq!(first.sha256, hex::encode(Sha256::digest(&body)));

@@ -178,7 +178,10 @@ pub(super) fn access_query(
             if resource.is_some() && !permissions.contains('l') {
                 permissions.push('l');
                 // Azure wants the letters of a signed token in its canonical order.
-                permissions = "racwdxyltfmeopi".chars().filter(|c| permissions.contains(*c)).collect();
+                permissions = "racwdxyltfmeopi"
+                    .chars()
+                    .filter(|c| permissions.contains(*c))
+                    .collect();
             }
             SasToken {
                 version: OWN_SAS_VERSION.into(),

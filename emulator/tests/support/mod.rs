@@ -122,3 +122,5 @@ pub fn sp_error(body: &Value) -> (String, String) {
             .into(),
     )
 }
+
+pub mod jobs;

@@ -6,6 +6,7 @@
 
 mod contextinfo;
 pub mod entities;
+mod migration;
 mod resolve;
 
 use axum::body::Body;
@@ -18,6 +19,7 @@ use serde_json::Value;
 use super::AppState;
 use super::auth;
 use super::error::SpError;
+use super::middleware::RequestId;
 use super::odata::path::{self, Segment};
 use super::odata::query::QueryOptions;
 use super::odata::{self, Format, Renderer, Reply};
@@ -51,14 +53,40 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Val
     let origin = origin(request.headers(), state);
     let method = request.method().clone();
     let options = QueryOptions::from_query(request.uri().query());
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(uuid::Uuid::new_v4, |r| r.0);
+    let segments = path::parse(&api_path).map_err(|_| SpError::invalid_expression(&api_path))?;
+
+    let (site, web) = state
+        .store
+        .call(move |db| db.web_by_url(&web_url))
+        .await?
+        .ok_or_else(SpError::no_such_web)?;
+    let target = Target { origin, site, web };
+
+    if let Some((signature, call)) = migration::recognise(&segments) {
+        let body = axum::body::to_bytes(request.into_body(), MAX_BODY)
+            .await
+            .map_err(|e| SpError::invalid_body(&e.to_string()))?;
+        let reply =
+            migration::call(state, &target, &method, signature, call, &body, request_id).await?;
+        let api_base = target.api_base();
+        let no_expansion =
+            |_: &odata::Entity<Key>, nav: &'static str| Err(SpError::not_implemented(nav));
+        return Renderer {
+            format,
+            api_base: &api_base,
+            options: &options,
+            expand: &no_expansion,
+        }
+        .render(reply);
+    }
 
     state
         .store
         .call(move |db| {
-            let (site, web) = db.web_by_url(&web_url)?.ok_or_else(SpError::no_such_web)?;
-            let target = Target { origin, site, web };
-            let segments =
-                path::parse(&api_path).map_err(|_| SpError::invalid_expression(&api_path))?;
             let reply = dispatch(db, &target, &method, &segments)?;
             let api_base = target.api_base();
             let expand = |entity: &odata::Entity<Key>, nav: &'static str| {
@@ -74,6 +102,9 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Val
         })
         .await
 }
+
+/// Largest request body accepted (SharePoint's REST bodies are small JSON documents).
+const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Maps a parsed path to a reply.
 fn dispatch(

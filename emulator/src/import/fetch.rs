@@ -1,0 +1,178 @@
+//! Bringing blobs out of the client's containers: package XML files spooled to a temporary
+//! file (decrypted), and content versions streamed into the content store with their MD5
+//! checked (behaviours 133–150).
+
+use std::io::{self, Read, Seek};
+use std::time::{Duration, Instant};
+
+use md5::{Digest, Md5};
+
+use super::ImportContext;
+use super::problems::{self, Subject};
+use crate::package::values::base64_of_len;
+use crate::report::events::Problem;
+use crate::site::content::StoredContent;
+use crate::storage::blobs::{BlobVersion, Lookup};
+use crate::storage::crypto::{DecryptingReader, IV_LEN};
+
+/// A package XML file, if the manifest container has it.
+pub enum PackageFile {
+    Missing,
+    /// The plaintext, rewound.
+    Found(std::fs::File),
+}
+
+/// Reads a package file from the manifest container's root. Files without a snapshot are
+/// read from the base blob: real clients do not snapshot their XML files.
+pub fn package_file(ctx: &ImportContext<'_>, name: &str) -> Result<PackageFile, Problem> {
+    let found = ctx
+        .runtime
+        .block_on(ctx.manifest.lookup(name))
+        .map_err(|e| problems::package_file_unreadable(name, &e.message))?;
+    let blob = match found {
+        Lookup::Missing => return Ok(PackageFile::Missing),
+        Lookup::NoSnapshot(blob) | Lookup::Snapshot(blob) => blob,
+    };
+    let iv = match &ctx.key {
+        Some(_) => Some(
+            blob.iv()
+                .and_then(|iv| base64_of_len(iv, IV_LEN))
+                .ok_or_else(|| problems::package_file_undecryptable(name))?,
+        ),
+        None => None,
+    };
+    let raw = ctx
+        .manifest
+        .reader(&blob, ctx.runtime.clone())
+        .map_err(|e| problems::package_file_unreadable(name, &e.message))?;
+    let mut spool = tempfile::tempfile()
+        .map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
+    let copied = match (&ctx.key, iv) {
+        (Some(key), Some(iv)) => {
+            let iv: [u8; IV_LEN] = iv.try_into().expect("length checked");
+            io::copy(&mut DecryptingReader::new(raw, key, &iv), &mut spool)
+        }
+        _ => io::copy(&mut { raw }, &mut spool),
+    };
+    match copied {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            return Err(problems::package_file_undecryptable(name));
+        }
+        Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
+    }
+    spool
+        .rewind()
+        .map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
+    Ok(PackageFile::Found(spool))
+}
+
+/// One content version as stored.
+pub struct StoredVersion {
+    pub content: StoredContent,
+    pub download: Duration,
+}
+
+/// Downloads `file_value` from the source container into the content store: latest snapshot
+/// only, MD5 checked over the bytes as stored, decrypted for encrypted jobs.
+pub fn content_version(
+    ctx: &ImportContext<'_>,
+    subject: &Subject,
+    file_value: &str,
+    manifest_md5: Option<&str>,
+    manifest_iv: Option<&str>,
+) -> Result<StoredVersion, Problem> {
+    let started = Instant::now();
+    let found = ctx
+        .runtime
+        .block_on(ctx.source.lookup(file_value))
+        .map_err(|e| subject.storage_failed(file_value, &e.message))?;
+    let blob = match found {
+        Lookup::Missing => return Err(subject.blob_missing(file_value)),
+        // Behaviour 134: without a snapshot the blob could still change; it is skipped.
+        Lookup::NoSnapshot(_) => return Err(subject.blob_without_snapshot(file_value)),
+        Lookup::Snapshot(blob) => blob,
+    };
+    let expected_md5 = expected_md5(subject, file_value, manifest_md5, &blob)?;
+    let iv = match &ctx.key {
+        None => None,
+        Some(_) => {
+            let text = manifest_iv.or(blob.iv());
+            let iv = text
+                .and_then(|t| base64_of_len(t, IV_LEN))
+                .ok_or_else(|| subject.decrypt_failed(file_value))?;
+            Some(<[u8; IV_LEN]>::try_from(iv).expect("length checked"))
+        }
+    };
+    let reader = ctx
+        .source
+        .reader(&blob, ctx.runtime.clone())
+        .map_err(|e| subject.storage_failed(file_value, &e.message))?;
+    let mut hashing = Md5Reader {
+        inner: reader,
+        md5: Md5::new(),
+    };
+    let (stored, md5) = match (&ctx.key, iv) {
+        (Some(key), Some(iv)) => {
+            let mut plain = DecryptingReader::new(hashing, key, &iv);
+            let stored = ctx.store.content().put(&mut plain);
+            (stored, plain.into_inner().md5.finalize().to_vec())
+        }
+        _ => {
+            let stored = ctx.store.content().put(&mut hashing);
+            (stored, hashing.md5.finalize().to_vec())
+        }
+    };
+    let content = match stored {
+        Ok(content) => content,
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            return Err(subject.decrypt_failed(file_value));
+        }
+        Err(e) => return Err(subject.storage_failed(file_value, &e.to_string())),
+    };
+    // Behaviours 148, 149: the hash of the bytes as stored must be the declared one.
+    if md5 != expected_md5 {
+        return Err(subject.md5_mismatch(file_value));
+    }
+    Ok(StoredVersion {
+        content,
+        download: started.elapsed(),
+    })
+}
+
+/// The MD5 to check against: the manifest's `MD5Hash`, else the blob's Content-MD5
+/// (behaviours 145, 147, 150).
+fn expected_md5(
+    subject: &Subject,
+    file_value: &str,
+    manifest: Option<&str>,
+    blob: &BlobVersion,
+) -> Result<Vec<u8>, Problem> {
+    match (manifest, &blob.content_md5) {
+        (Some(text), stored) => {
+            // A value that is not a 16-byte base64 string can never match.
+            let declared =
+                base64_of_len(text, 16).ok_or_else(|| subject.md5_mismatch(file_value))?;
+            match stored {
+                Some(stored) if *stored != declared => Err(subject.md5_mismatch(file_value)),
+                _ => Ok(declared),
+            }
+        }
+        (None, Some(stored)) => Ok(stored.clone()),
+        (None, None) => Err(subject.md5_missing(file_value)),
+    }
+}
+
+/// Hashes what passes through.
+struct Md5Reader<R> {
+    inner: R,
+    md5: Md5,
+}
+
+impl<R: Read> Read for Md5Reader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.md5.update(&out[..n]);
+        Ok(n)
+    }
+}

@@ -1,0 +1,131 @@
+//! The small package files as typed values: ExportSettings.xml, SystemData.xml and
+//! UserGroup.xml (package.md §2, §3, §6). Schema validation is separate; these readers take
+//! what is there.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use uuid::Uuid;
+
+use super::values::{boolean, guid};
+use super::xml::Element;
+
+pub const EXPORT_SETTINGS: &str = "ExportSettings.xml";
+pub const SYSTEM_DATA: &str = "SystemData.xml";
+pub const USER_GROUP: &str = "UserGroup.xml";
+pub const ROOT_OBJECT_MAP: &str = "RootObjectMap.xml";
+/// Optional files whose absence the service logs as a warning (behaviour 80).
+pub const WARN_IF_MISSING: [&str; 3] =
+    ["LookupListMap.xml", "Requirements.xml", "ViewFormsList.xml"];
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportSettings {
+    pub site_url: String,
+    pub source_type: Option<String>,
+    pub include_security: Option<String>,
+}
+
+pub fn export_settings(root: &Element) -> ExportSettings {
+    ExportSettings {
+        site_url: root.attr("SiteUrl").unwrap_or_default().to_string(),
+        source_type: root.attr("SourceType").map(str::to_string),
+        include_security: root.attr("IncludeSecurity").map(str::to_string),
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SystemData {
+    /// Manifest blob names, in processing order (behaviour 98).
+    pub manifest_files: Vec<String>,
+    /// Objects the import must leave untouched (behaviour 101).
+    pub system_objects: Vec<Uuid>,
+}
+
+pub fn system_data(root: &Element) -> SystemData {
+    let manifest_files = root
+        .child("ManifestFiles")
+        .map(|m| {
+            m.children_named("ManifestFile")
+                .filter_map(|f| f.attr("Name"))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let system_objects = root
+        .child("SystemObjects")
+        .map(|s| {
+            s.children_named("SystemObject")
+                .filter_map(|o| o.attr("Id").and_then(guid))
+                .collect()
+        })
+        .unwrap_or_default();
+    SystemData {
+        manifest_files,
+        system_objects,
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageUser {
+    /// The id other package files use to refer to the user (`Author="1"`).
+    pub id: String,
+    pub name: String,
+    pub login: String,
+    pub email: String,
+    pub is_site_admin: bool,
+    pub is_deleted: bool,
+    pub system_id: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageGroup {
+    pub id: String,
+    pub name: String,
+    pub member_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserGroupMap {
+    pub users: Vec<PackageUser>,
+    pub groups: Vec<PackageGroup>,
+}
+
+pub fn user_group(root: &Element) -> UserGroupMap {
+    let users = root
+        .child("Users")
+        .map(|users| {
+            users
+                .children_named("User")
+                .map(|u| PackageUser {
+                    id: u.attr("Id").unwrap_or_default().to_string(),
+                    name: u.attr("Name").unwrap_or_default().to_string(),
+                    login: u.attr("Login").unwrap_or_default().to_string(),
+                    email: u.attr("Email").unwrap_or_default().to_string(),
+                    is_site_admin: u.attr("IsSiteAdmin").and_then(boolean).unwrap_or(false),
+                    is_deleted: u.attr("IsDeleted").and_then(boolean).unwrap_or(false),
+                    system_id: u
+                        .attr("SystemId")
+                        .filter(|s| !s.is_empty())
+                        .and_then(|s| BASE64.decode(s).ok()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let groups = root
+        .child("Groups")
+        .map(|groups| {
+            groups
+                .children_named("Group")
+                .map(|g| PackageGroup {
+                    id: g.attr("Id").unwrap_or_default().to_string(),
+                    name: g.attr("Name").unwrap_or_default().to_string(),
+                    member_ids: g
+                        .children_named("Member")
+                        .filter_map(|m| m.attr("UserId"))
+                        .map(str::to_string)
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    UserGroupMap { users, groups }
+}

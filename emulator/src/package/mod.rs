@@ -1,0 +1,6 @@
+//! The import package: a safe streaming XML front end, and typed readings of the package files
+//! and manifest objects. Pure functions over readers and values: no storage, no site model.
+
+pub mod files;
+pub mod values;
+pub mod xml;

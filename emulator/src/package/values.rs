@@ -1,0 +1,148 @@
+//! Attribute values of package XML as typed values: GUIDs, xs:dateTime, xs:int, xs:boolean,
+//! base64 hashes, and the URL forms generators write.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use time::format_description::well_known::Iso8601;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use uuid::Uuid;
+
+/// A GUID in any of .NET's accepted spellings (braces, any case).
+pub fn guid(text: &str) -> Option<Uuid> {
+    Uuid::parse_str(text.trim().trim_start_matches('{').trim_end_matches('}')).ok()
+}
+
+/// An xs:dateTime. Values without an offset are UTC, as generators write them; values with
+/// one are converted to UTC (open question Q20).
+pub fn datetime(text: &str) -> Option<OffsetDateTime> {
+    let text = text.trim();
+    if let Ok(at) = OffsetDateTime::parse(text, &Iso8601::DEFAULT) {
+        return Some(at.to_offset(UtcOffset::UTC));
+    }
+    PrimitiveDateTime::parse(text, &Iso8601::DEFAULT)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
+/// An xs:boolean: `true`, `false`, `1` or `0`.
+pub fn boolean(text: &str) -> Option<bool> {
+    match text.trim() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Base64 bytes of an exact length (an MD5 is 16, an IV 16, a QuickXorHash 20).
+pub fn base64_of_len(text: &str, len: usize) -> Option<Vec<u8>> {
+    BASE64
+        .decode(text.trim())
+        .ok()
+        .filter(|bytes| bytes.len() == len)
+}
+
+/// The server-relative URL a manifest `Url` denotes inside the web at `web_url`. Generators
+/// write web-relative (`Shared Documents/a.txt`), server-relative with or without the leading
+/// slash (`sites/dev/Shared Documents/a.txt`), or relative to the root (`/Shared Documents/a.txt`
+/// with `ParentWebUrl="/"`); all mean the same place (open question Q28).
+pub fn server_relative(web_url: &str, url: &str) -> String {
+    let web = web_url.trim_matches('/');
+    let mut rest = url.trim().trim_matches('/');
+    if !web.is_empty() {
+        let prefix_len = web.len() + 1;
+        if rest.len() > web.len()
+            && rest.as_bytes()[web.len()] == b'/'
+            && rest[..web.len()].eq_ignore_ascii_case(web)
+        {
+            rest = &rest[prefix_len..];
+        } else if rest.eq_ignore_ascii_case(web) {
+            rest = "";
+        }
+    }
+    match (web.is_empty(), rest.is_empty()) {
+        (true, true) => "/".into(),
+        (true, false) => format!("/{rest}"),
+        (false, true) => format!("/{web}"),
+        (false, false) => format!("/{web}/{rest}"),
+    }
+}
+
+/// The last segment of a URL.
+pub fn leaf(url: &str) -> &str {
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
+}
+
+/// Everything before the last segment.
+pub fn parent(url: &str) -> &str {
+    let url = url.trim_end_matches('/');
+    match url.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &url[..i],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn values() {
+        assert_eq!(
+            guid("{0B2C6D9E-1111-2222-3333-444455556666}")
+                .unwrap()
+                .to_string(),
+            "0b2c6d9e-1111-2222-3333-444455556666"
+        );
+        assert!(guid("nope").is_none());
+        assert_eq!(
+            datetime("2021-01-06T18:43:38"),
+            Some(datetime!(2021-01-06 18:43:38 UTC))
+        );
+        assert_eq!(
+            datetime("2024-01-02T00:00:00Z"),
+            Some(datetime!(2024-01-02 0:00 UTC))
+        );
+        assert_eq!(
+            datetime("2024-01-02T02:00:00+02:00"),
+            Some(datetime!(2024-01-02 0:00 UTC))
+        );
+        assert_eq!(
+            datetime("2018-10-29T04:06:09.1385321Z").map(|d| d.second()),
+            Some(9)
+        );
+        assert!(datetime("2024-01-02 00:00:00").is_none());
+        assert_eq!(boolean("1"), Some(true));
+        assert_eq!(boolean("TRUE"), None);
+        assert!(base64_of_len("qVBFIb8MJLzT5INrE4XcDQ==", 16).is_some());
+        assert!(base64_of_len("CXPP/MWYxY87NjjnLZrFg==", 16).is_none());
+    }
+
+    #[test]
+    fn url_forms_resolve_to_one_place() {
+        for url in [
+            "Shared Documents/a.txt",
+            "sites/dev/Shared Documents/a.txt",
+            "/sites/dev/Shared Documents/a.txt",
+            "/Shared Documents/a.txt",
+        ] {
+            assert_eq!(
+                server_relative("/sites/dev", url),
+                "/sites/dev/Shared Documents/a.txt",
+                "{url}"
+            );
+        }
+        assert_eq!(
+            server_relative("/", "/Shared Documents/a.txt"),
+            "/Shared Documents/a.txt"
+        );
+        assert_eq!(server_relative("/sites/dev", "sites/dev"), "/sites/dev");
+        assert_eq!(
+            server_relative("/sites/dev", "sites/development/x"),
+            "/sites/dev/sites/development/x"
+        );
+        assert_eq!(leaf("/a/b/c.txt"), "c.txt");
+        assert_eq!(parent("/a/b/c.txt"), "/a/b");
+        assert_eq!(parent("/a"), "/");
+    }
+}
