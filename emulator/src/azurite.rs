@@ -46,47 +46,23 @@ impl Azurite {
     /// and queue services accept connections.
     pub fn start() -> Result<Azurite, AzuriteError> {
         let entry = find_entry_point()?;
-        let data = tempfile::Builder::new()
-            .prefix("spmig-azurite-")
-            .tempdir()
-            .map_err(AzuriteError::Spawn)?;
+        let data = tempfile::Builder::new().prefix("spmig-azurite-").tempdir().map_err(AzuriteError::Spawn)?;
         let [blob_port, queue_port, table_port] = free_ports()?;
-        let log =
-            std::fs::File::create(data.path().join("azurite.log")).map_err(AzuriteError::Spawn)?;
+        let log = std::fs::File::create(data.path().join("azurite.log")).map_err(AzuriteError::Spawn)?;
         let child = Command::new("node")
             .arg(&entry)
             .args(["--silent", "--disableTelemetry", "--skipApiVersionCheck"])
             .arg("--location")
             .arg(data.path())
-            .args([
-                "--blobHost",
-                "127.0.0.1",
-                "--blobPort",
-                &blob_port.to_string(),
-            ])
-            .args([
-                "--queueHost",
-                "127.0.0.1",
-                "--queuePort",
-                &queue_port.to_string(),
-            ])
-            .args([
-                "--tableHost",
-                "127.0.0.1",
-                "--tablePort",
-                &table_port.to_string(),
-            ])
+            .args(["--blobHost", "127.0.0.1", "--blobPort", &blob_port.to_string()])
+            .args(["--queueHost", "127.0.0.1", "--queuePort", &queue_port.to_string()])
+            .args(["--tableHost", "127.0.0.1", "--tablePort", &table_port.to_string()])
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(AzuriteError::Spawn)?)
             .stderr(log)
             .spawn()
             .map_err(AzuriteError::Spawn)?;
-        let mut azurite = Azurite {
-            child,
-            blob_port,
-            queue_port,
-            _data: data,
-        };
+        let mut azurite = Azurite { child, blob_port, queue_port, _data: data };
         azurite.wait_until_listening()?;
         Ok(azurite)
     }
@@ -107,8 +83,7 @@ impl Azurite {
     }
 
     pub fn account(&self) -> StorageAccount {
-        StorageAccount::parse(&self.connection_string())
-            .expect("Azurite's connection string parses")
+        StorageAccount::parse(&self.connection_string()).expect("Azurite's connection string parses")
     }
 
     pub fn pid(&self) -> u32 {
@@ -119,17 +94,11 @@ impl Azurite {
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                let log = std::fs::read_to_string(self._data.path().join("azurite.log"))
-                    .unwrap_or_default();
+                let log = std::fs::read_to_string(self._data.path().join("azurite.log")).unwrap_or_default();
                 return Err(AzuriteError::Exited(format!("{status}: {}", log.trim())));
             }
-            let up = |port| {
-                TcpStream::connect_timeout(
-                    &([127, 0, 0, 1], port).into(),
-                    Duration::from_millis(200),
-                )
-                .is_ok()
-            };
+            let up =
+                |port| TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok();
             if up(self.blob_port) && up(self.queue_port) {
                 return Ok(());
             }
@@ -174,20 +143,10 @@ fn register_exit_kill(pid: u32) {
 fn free_ports() -> Result<[u16; 3], AzuriteError> {
     // Hold all three listeners at once so the ports differ; the small window between closing
     // them and Azurite binding is acceptable for tests.
-    let listeners: Vec<TcpListener> = (0..3)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<_, _>>()
-        .map_err(AzuriteError::Ports)?;
-    let port = |l: &TcpListener| {
-        l.local_addr()
-            .map(|a| a.port())
-            .map_err(AzuriteError::Ports)
-    };
-    Ok([
-        port(&listeners[0])?,
-        port(&listeners[1])?,
-        port(&listeners[2])?,
-    ])
+    let listeners: Vec<TcpListener> =
+        (0..3).map(|_| TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>().map_err(AzuriteError::Ports)?;
+    let port = |l: &TcpListener| l.local_addr().map(|a| a.port()).map_err(AzuriteError::Ports);
+    Ok([port(&listeners[0])?, port(&listeners[1])?, port(&listeners[2])?])
 }
 
 fn find_entry_point() -> Result<PathBuf, AzuriteError> {

@@ -10,11 +10,7 @@ use crate::config::{LogFormat, ServeArgs, Settings};
 use crate::server::Emulator;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "spmig",
-    version,
-    about = "Local emulator of the SharePoint Online Import Migration API"
-)]
+#[command(name = "spmig", version, about = "Local emulator of the SharePoint Online Import Migration API")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -56,11 +52,7 @@ pub async fn run() -> ExitCode {
             }
             Err(e) => fail(&e.to_string()),
         },
-        Command::Healthcheck {
-            url,
-            ready,
-            timeout,
-        } => healthcheck(&url, ready, Duration::from_secs(timeout)).await,
+        Command::Healthcheck { url, ready, timeout } => healthcheck(&url, ready, Duration::from_secs(timeout)).await,
     }
 }
 
@@ -100,9 +92,8 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("a SIGTERM handler can be installed");
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler can be installed");
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}
@@ -115,11 +106,7 @@ async fn shutdown_signal() {
 }
 
 async fn healthcheck(url: &str, ready: bool, timeout: Duration) -> ExitCode {
-    let endpoint = format!(
-        "{}/_emulator/{}",
-        url.trim_end_matches('/'),
-        if ready { "ready" } else { "health" }
-    );
+    let endpoint = format!("{}/_emulator/{}", url.trim_end_matches('/'), if ready { "ready" } else { "health" });
     let client = match reqwest::Client::builder().timeout(timeout).build() {
         Ok(client) => client,
         Err(e) => return fail(&e.to_string()),

@@ -46,12 +46,7 @@ pub struct ServeOptions {
 
     /// Azure Storage connection string of the account to provision containers in
     /// [default: Azurite's devstoreaccount1 on 127.0.0.1:10000 (blob) and 10001 (queue)]
-    #[arg(
-        long,
-        env = "SPMIG_STORAGE_CONNECTION_STRING",
-        value_name = "STRING",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "SPMIG_STORAGE_CONNECTION_STRING", value_name = "STRING", hide_env_values = true)]
     pub storage_connection_string: Option<String>,
 
     /// TOML file declaring more site collections, webs and lists
@@ -118,11 +113,7 @@ pub enum ConfigError {
     #[error("cannot read config file {path}: {error}")]
     Read { path: String, error: std::io::Error },
     #[error("{path}:{line}: {message}")]
-    Parse {
-        path: String,
-        line: usize,
-        message: String,
-    },
+    Parse { path: String, line: usize, message: String },
     #[error("invalid storage connection string: {0}")]
     Storage(#[from] crate::storage::account::ConnectionStringError),
 }
@@ -135,10 +126,7 @@ impl Settings {
 
     /// Layers flags and environment (already merged by clap in `args`), the config file and
     /// the defaults. `matches` tells flags from environment for [`Settings::sources`].
-    pub fn resolve(
-        args: &ServeArgs,
-        matches: Option<&ArgMatches>,
-    ) -> Result<Settings, ConfigError> {
+    pub fn resolve(args: &ServeArgs, matches: Option<&ArgMatches>) -> Result<Settings, ConfigError> {
         let (file, file_dir) = match &args.config {
             Some(path) => (read_file(path)?, path.parent().map(Path::to_path_buf)),
             None => (ServeOptions::default(), None),
@@ -165,22 +153,14 @@ impl Settings {
         };
         pick("listen", cli.listen.is_some(), file.listen.is_some());
         pick("data", cli.data.is_some(), file.data.is_some());
-        pick(
-            "in_memory",
-            cli.in_memory.is_some(),
-            file.in_memory.is_some(),
-        );
+        pick("in_memory", cli.in_memory.is_some(), file.in_memory.is_some());
         pick(
             "storage_connection_string",
             cli.storage_connection_string.is_some(),
             file.storage_connection_string.is_some(),
         );
         pick("sites", cli.sites.is_some(), file.sites.is_some());
-        pick(
-            "log_format",
-            cli.log_format.is_some(),
-            file.log_format.is_some(),
-        );
+        pick("log_format", cli.log_format.is_some(), file.log_format.is_some());
         pick("tokens", cli.tokens.is_some(), file.tokens.is_some());
 
         let storage_connection_string = cli
@@ -189,15 +169,8 @@ impl Settings {
             .or(file.storage_connection_string)
             .unwrap_or_else(default_connection_string);
         Ok(Settings {
-            listen: cli
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            data: cli
-                .data
-                .clone()
-                .or(file.data.map(in_file_dir))
-                .unwrap_or_else(|| PathBuf::from(".spmig")),
+            listen: cli.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            data: cli.data.clone().or(file.data.map(in_file_dir)).unwrap_or_else(|| PathBuf::from(".spmig")),
             in_memory: cli.in_memory.or(file.in_memory).unwrap_or(false),
             storage: StorageAccount::parse(&storage_connection_string)?,
             storage_connection_string,
@@ -241,15 +214,10 @@ impl Settings {
 
 fn read_file(path: &Path) -> Result<ServeOptions, ConfigError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
-        path: shown.clone(),
-        error,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read { path: shown.clone(), error })?;
     toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: shown,
-        line: e.span().map_or(1, |s| {
-            text[..s.start.min(text.len())].matches('\n').count() + 1
-        }),
+        line: e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1),
         message: e.message().trim().to_string(),
     })
 }
@@ -274,11 +242,7 @@ pub fn serve_env_vars() -> Vec<String> {
         #[command(flatten)]
         args: ServeArgs,
     }
-    Probe::command()
-        .get_arguments()
-        .filter_map(|a| a.get_env())
-        .map(|e| e.to_string_lossy().into_owned())
-        .collect()
+    Probe::command().get_arguments().filter_map(|a| a.get_env()).map(|e| e.to_string_lossy().into_owned()).collect()
 }
 
 #[cfg(test)]
@@ -299,13 +263,14 @@ mod tests {
     fn file_layer_and_relative_paths() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("spmig.toml");
-        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndata = \"state\"\nin_memory = true\nsites = \"/abs/sites.toml\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ndata = \"state\"\nin_memory = true\nsites = \"/abs/sites.toml\"\n",
+        )
+        .unwrap();
         let args = ServeArgs {
             config: Some(file),
-            options: ServeOptions {
-                listen: Some("127.0.0.1:7000".parse().unwrap()),
-                ..Default::default()
-            },
+            options: ServeOptions { listen: Some("127.0.0.1:7000".parse().unwrap()), ..Default::default() },
         };
         let s = Settings::resolve(&args, None).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:7000");
@@ -322,15 +287,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap();
-        let args = ServeArgs {
-            config: Some(file),
-            ..Default::default()
-        };
+        let args = ServeArgs { config: Some(file), ..Default::default() };
         let err = Settings::resolve(&args, None).unwrap_err().to_string();
-        assert!(
-            err.contains("bad.toml:2: unknown field `listen_port`"),
-            "{err}"
-        );
+        assert!(err.contains("bad.toml:2: unknown field `listen_port`"), "{err}");
     }
 
     #[test]
@@ -339,10 +298,7 @@ mod tests {
         assert!(s.describe().contains(AZURITE_KEY));
         s.storage_connection_string = "AccountName=a;AccountKey=c2VjcmV0".into();
         let text = s.describe();
-        assert!(
-            text.contains("AccountKey=<redacted>") && !text.contains("c2VjcmV0"),
-            "{text}"
-        );
+        assert!(text.contains("AccountKey=<redacted>") && !text.contains("c2VjcmV0"), "{text}");
         assert!(text.contains("# sites is not set"));
     }
 
@@ -359,10 +315,7 @@ mod tests {
             "SPMIG_TOKENS",
             "SPMIG_CONFIG",
         ] {
-            assert!(
-                vars.iter().any(|v| v == name),
-                "{name} missing from {vars:?}"
-            );
+            assert!(vars.iter().any(|v| v == name), "{name} missing from {vars:?}");
         }
     }
 }

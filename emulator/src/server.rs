@@ -30,10 +30,7 @@ pub enum StartError {
     #[error("{0}")]
     Tokens(String),
     #[error("cannot listen on {addr}: {error}")]
-    Bind {
-        addr: SocketAddr,
-        error: std::io::Error,
-    },
+    Bind { addr: SocketAddr, error: std::io::Error },
 }
 
 /// A running emulator.
@@ -62,29 +59,15 @@ impl Emulator {
             }
         }
         let tokens = match &settings.tokens {
-            Some(path) => Some(Arc::new(
-                auth::load_tokens(path).map_err(StartError::Tokens)?,
-            )),
+            Some(path) => Some(Arc::new(auth::load_tokens(path).map_err(StartError::Tokens)?)),
             None => None,
         };
 
-        let listener =
-            TcpListener::bind(settings.listen)
-                .await
-                .map_err(|error| StartError::Bind {
-                    addr: settings.listen,
-                    error,
-                })?;
-        let addr = listener.local_addr().map_err(|error| StartError::Bind {
-            addr: settings.listen,
-            error,
-        })?;
-        let jobs = JobService::new(
-            store.clone(),
-            clock::system(),
-            settings.storage.clone(),
-            JobSettings::default(),
-        );
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|error| StartError::Bind { addr: settings.listen, error })?;
+        let addr = listener.local_addr().map_err(|error| StartError::Bind { addr: settings.listen, error })?;
+        let jobs = JobService::new(store.clone(), clock::system(), settings.storage.clone(), JobSettings::default());
         let workers = jobs.start();
         let state = AppState {
             store: store.clone(),
@@ -102,15 +85,7 @@ impl Emulator {
                 })
                 .await
         });
-        Ok(Emulator {
-            addr,
-            url: format!("http://{addr}"),
-            default_site,
-            store,
-            shutdown,
-            task,
-            workers,
-        })
+        Ok(Emulator { addr, url: format!("http://{addr}"), default_site, store, shutdown, task, workers })
     }
 
     /// Stops accepting requests, lets those in flight finish, and returns.
@@ -119,19 +94,13 @@ impl Emulator {
             worker.abort();
         }
         let _ = self.shutdown.send(());
-        self.task
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        self.task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
     /// The lines `spmig serve` prints once it accepts requests.
     pub fn banner(&self) -> String {
         let site = &self.default_site;
-        let library = site
-            .lists
-            .iter()
-            .find(|l| l.title == "Documents")
-            .expect("the default site has Documents");
+        let library = site.lists.iter().find(|l| l.title == "Documents").expect("the default site has Documents");
         format!(
             "spmig ready on {url}\n  site     {url}{site_url}\n  web id   {web}\n  library  {title} {library} ({library_url})\n",
             url = self.url,
@@ -153,21 +122,9 @@ mod tests {
     fn default_site_guids_never_change() {
         let plan = default_site().plan().unwrap();
         assert_eq!(plan.id.to_string(), "1b2763a6-b33e-58d8-9753-030186a4e9d2");
-        assert_eq!(
-            plan.webs[0].id.to_string(),
-            "40fdc1f3-80b3-550d-bbc7-da81b0a2f205"
-        );
-        let ids: Vec<_> = plan
-            .lists
-            .iter()
-            .map(|l| {
-                (
-                    l.title.as_str(),
-                    l.id.to_string(),
-                    l.root_folder_id.to_string(),
-                )
-            })
-            .collect();
+        assert_eq!(plan.webs[0].id.to_string(), "40fdc1f3-80b3-550d-bbc7-da81b0a2f205");
+        let ids: Vec<_> =
+            plan.lists.iter().map(|l| (l.title.as_str(), l.id.to_string(), l.root_folder_id.to_string())).collect();
         assert_eq!(
             ids,
             [

@@ -9,8 +9,7 @@ use spmig::storage::StorageAccount;
 use support::*;
 
 async fn post_site(t: &TestEmulator, body: serde_json::Value) -> Answer {
-    t.send(t.client.post(t.url("/_emulator/sites")).json(&body))
-        .await
+    t.send(t.client.post(t.url("/_emulator/sites")).json(&body)).await
 }
 
 fn hr_site() -> serde_json::Value {
@@ -31,30 +30,16 @@ async fn sites_can_be_added_at_runtime_and_are_served() {
     let created = post_site(&t, hr_site()).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["url"], "/sites/hr");
-    assert!(
-        created.body["created"].as_array().unwrap().len() >= 5,
-        "{}",
-        created.body
-    );
+    assert!(created.body["created"].as_array().unwrap().len() >= 5, "{}", created.body);
 
     let team = t.get("/sites/hr/team/_api/web", NOMETADATA).await;
     assert_eq!(team.body["Id"], "0b2c6d9e-1111-2222-3333-444455556666");
     assert_eq!(team.body["Title"], "Team");
     let site = t.get("/sites/hr/team/_api/site", NOMETADATA).await;
     assert_eq!(site.body["ServerRelativeUrl"], "/sites/hr");
-    let list = t
-        .get(
-            "/sites/hr/team/_api/web/lists/getbytitle('Team Docs')/RootFolder",
-            NOMETADATA,
-        )
-        .await;
+    let list = t.get("/sites/hr/team/_api/web/lists/getbytitle('Team Docs')/RootFolder", NOMETADATA).await;
     assert_eq!(list.body["ServerRelativeUrl"], "/sites/hr/team/TeamDocs");
-    let contracts = t
-        .get(
-            "/sites/hr/_api/web/lists/getbytitle('Contracts')",
-            NOMETADATA,
-        )
-        .await;
+    let contracts = t.get("/sites/hr/_api/web/lists/getbytitle('Contracts')", NOMETADATA).await;
     assert_eq!(contracts.body["BaseTemplate"], 100);
     assert_eq!(contracts.body["EntityTypeName"], "ContractsList");
 
@@ -63,63 +48,32 @@ async fn sites_can_be_added_at_runtime_and_are_served() {
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body["created"], json!([]));
     let listed = t.send(t.client.get(t.url("/_emulator/sites"))).await;
-    let urls: Vec<&str> = listed.body["sites"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["url"].as_str().unwrap())
-        .collect();
+    let urls: Vec<&str> = listed.body["sites"].as_array().unwrap().iter().map(|s| s["url"].as_str().unwrap()).collect();
     assert_eq!(urls, ["/sites/dev", "/sites/hr"]);
 }
 
 #[tokio::test]
 async fn invalid_and_conflicting_declarations_are_refused() {
     let t = start().await;
-    let bad = post_site(
-        &t,
-        json!({ "url": "/sites/x", "list": [{ "title": "L", "template": "Wiki" }] }),
-    )
-    .await;
+    let bad = post_site(&t, json!({ "url": "/sites/x", "list": [{ "title": "L", "template": "Wiki" }] })).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(
-        bad.body["problems"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("list[0].template: unknown list template"),
+        bad.body["problems"][0].as_str().unwrap().starts_with("list[0].template: unknown list template"),
         "{}",
         bad.body
     );
 
-    let not_json = t
-        .send(t.client.post(t.url("/_emulator/sites")).body("{"))
-        .await;
+    let not_json = t.send(t.client.post(t.url("/_emulator/sites")).body("{")).await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
     let unknown_field = post_site(&t, json!({ "url": "/sites/x", "colour": "red" })).await;
     assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST);
-    assert!(
-        unknown_field.body["problems"][0]
-            .as_str()
-            .unwrap()
-            .contains("colour")
-    );
+    assert!(unknown_field.body["problems"][0].as_str().unwrap().contains("colour"));
 
-    let conflict = post_site(
-        &t,
-        json!({ "url": "/sites/dev", "id": "00000000-0000-0000-0000-000000000001" }),
-    )
-    .await;
+    let conflict = post_site(&t, json!({ "url": "/sites/dev", "id": "00000000-0000-0000-0000-000000000001" })).await;
     assert_eq!(conflict.status, StatusCode::CONFLICT);
-    assert!(
-        conflict.body["error"]
-            .as_str()
-            .unwrap()
-            .contains("already exists at '/sites/dev'")
-    );
+    assert!(conflict.body["error"].as_str().unwrap().contains("already exists at '/sites/dev'"));
     // A refused declaration leaves nothing behind.
-    assert_eq!(
-        t.get("/sites/x/_api/web", NOMETADATA).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(t.get("/sites/x/_api/web", NOMETADATA).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -131,57 +85,33 @@ async fn a_site_added_at_runtime_survives_a_restart() {
 
     let first = start_with(settings.clone()).await;
     let default_web = first.emulator.default_site.root_web_id;
-    assert_eq!(
-        post_site(&first, hr_site()).await.status,
-        StatusCode::CREATED
-    );
+    assert_eq!(post_site(&first, hr_site()).await.status, StatusCode::CREATED);
     first.stop().await;
     assert!(data.path().join("spmig.sqlite3").is_file());
 
     let second = start_with(settings).await;
-    assert_eq!(
-        second.emulator.default_site.root_web_id, default_web,
-        "default GUIDs are stable"
-    );
+    assert_eq!(second.emulator.default_site.root_web_id, default_web, "default GUIDs are stable");
     let team = second.get("/sites/hr/team/_api/web", NOMETADATA).await;
     assert_eq!(team.status, StatusCode::OK);
     assert_eq!(team.body["Id"], "0b2c6d9e-1111-2222-3333-444455556666");
     let again = post_site(&second, hr_site()).await;
-    assert_eq!(
-        again.status,
-        StatusCode::OK,
-        "nothing new to create after a restart"
-    );
+    assert_eq!(again.status, StatusCode::OK, "nothing new to create after a restart");
 }
 
 #[tokio::test]
 async fn readiness_reports_the_database_and_storage() {
     // Storage on a port nothing listens on: alive, but not ready.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut unreachable = settings();
-    unreachable.storage = StorageAccount::parse(
-        &spmig::storage::account::azurite_connection_string(closed, closed),
-    )
-    .unwrap();
+    unreachable.storage =
+        StorageAccount::parse(&spmig::storage::account::azurite_connection_string(closed, closed)).unwrap();
     let t = start_with(unreachable).await;
     let health = t.send(t.client.get(t.url("/_emulator/health"))).await;
-    assert_eq!(
-        (health.status, health.body["status"].as_str()),
-        (StatusCode::OK, Some("alive"))
-    );
+    assert_eq!((health.status, health.body["status"].as_str()), (StatusCode::OK, Some("alive")));
     let ready = t.send(t.client.get(t.url("/_emulator/ready"))).await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.body["database"], "ok");
-    assert!(
-        ready.body["storage"]["blob"]["state"]
-            .as_str()
-            .unwrap()
-            .starts_with("unreachable")
-    );
+    assert!(ready.body["storage"]["blob"]["state"].as_str().unwrap().starts_with("unreachable"));
 
     let azurite = Azurite::shared();
     let mut reachable = settings();

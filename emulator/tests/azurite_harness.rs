@@ -10,17 +10,11 @@ use spmig::storage::sas::{SasScope, SasToken, sas_time};
 use time::OffsetDateTime;
 
 fn expiry() -> Option<String> {
-    Some(sas_time(
-        OffsetDateTime::now_utc() + time::Duration::hours(1),
-    ))
+    Some(sas_time(OffsetDateTime::now_utc() + time::Duration::hours(1)))
 }
 
 fn container_url(account: &StorageAccount, container: &str, token: &SasToken) -> String {
-    format!(
-        "{}?{}",
-        StorageAccount::resource_url(&account.blob_endpoint, container),
-        token.to_query()
-    )
+    format!("{}?{}", StorageAccount::resource_url(&account.blob_endpoint, container), token.to_query())
 }
 
 async fn create_container(account: &StorageAccount, name: &str) {
@@ -40,12 +34,7 @@ async fn create_container(account: &StorageAccount, name: &str) {
         account_sas.to_query()
     );
     let response = reqwest::Client::new().put(url).send().await.unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::CREATED,
-        "{}",
-        response.text().await.unwrap()
-    );
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
 }
 
 #[tokio::test]
@@ -55,9 +44,7 @@ async fn blob_written_and_read_back_through_sas_urls() {
     let key = account.key().unwrap().to_vec();
     create_container(&account, "harness").await;
 
-    let scope = SasScope::Container {
-        container: "harness",
-    };
+    let scope = SasScope::Container { container: "harness" };
     let sign = |permissions: &str| {
         SasToken {
             version: "2018-03-28".into(),
@@ -82,12 +69,7 @@ async fn blob_written_and_read_back_through_sas_urls() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        put.status(),
-        StatusCode::CREATED,
-        "{}",
-        put.text().await.unwrap()
-    );
+    assert_eq!(put.status(), StatusCode::CREATED, "{}", put.text().await.unwrap());
 
     let get = client.get(blob_url(&sign("rl"))).send().await.unwrap();
     assert_eq!(get.status(), StatusCode::OK);
@@ -100,21 +82,12 @@ async fn blob_written_and_read_back_through_sas_urls() {
     let denied = client.get(blob_url(&forged)).send().await.unwrap();
     assert_eq!(denied.status(), StatusCode::FORBIDDEN);
     let listed = client
-        .get(format!(
-            "{}&restype=container&comp=list",
-            container_url(&account, "harness", &sign("rl"))
-        ))
+        .get(format!("{}&restype=container&comp=list", container_url(&account, "harness", &sign("rl"))))
         .send()
         .await
         .unwrap();
     assert_eq!(listed.status(), StatusCode::OK);
-    assert!(
-        listed
-            .text()
-            .await
-            .unwrap()
-            .contains("<Name>folder/hello.txt</Name>")
-    );
+    assert!(listed.text().await.unwrap().contains("<Name>folder/hello.txt</Name>"));
 }
 
 #[tokio::test]
@@ -133,47 +106,28 @@ async fn queue_service_sas_can_add_messages() {
     .sign(&account.name, key, SasScope::Account);
     let queue = StorageAccount::resource_url(&account.queue_endpoint, "events");
     let client = reqwest::Client::new();
-    let created = client
-        .put(format!("{queue}?{}", account_sas.to_query()))
-        .send()
-        .await
-        .unwrap();
+    let created = client.put(format!("{queue}?{}", account_sas.to_query())).send().await.unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
 
-    let queue_sas = SasToken {
-        version: "2018-03-28".into(),
-        permissions: "raup".into(),
-        expiry: expiry(),
-        ..Default::default()
-    }
-    .sign(&account.name, key, SasScope::Queue { queue: "events" });
+    let queue_sas =
+        SasToken { version: "2018-03-28".into(), permissions: "raup".into(), expiry: expiry(), ..Default::default() }
+            .sign(&account.name, key, SasScope::Queue { queue: "events" });
     let added = client
         .post(format!("{queue}/messages?{}", queue_sas.to_query()))
         .body("<QueueMessage><MessageText>aGVsbG8=</MessageText></QueueMessage>")
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        added.status(),
-        StatusCode::CREATED,
-        "{}",
-        added.text().await.unwrap()
-    );
+    assert_eq!(added.status(), StatusCode::CREATED, "{}", added.text().await.unwrap());
     let peeked = client
-        .get(format!(
-            "{queue}/messages?peekonly=true&{}",
-            queue_sas.to_query()
-        ))
+        .get(format!("{queue}/messages?peekonly=true&{}", queue_sas.to_query()))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(
-        peeked.contains("<MessageText>aGVsbG8=</MessageText>"),
-        "{peeked}"
-    );
+    assert!(peeked.contains("<MessageText>aGVsbG8=</MessageText>"), "{peeked}");
 }
 
 #[test]
@@ -184,10 +138,7 @@ fn private_instance_stops_on_drop() {
     assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
     drop(azurite);
     // The PID is reaped on drop, so the port is free again at once.
-    let connect = std::net::TcpStream::connect_timeout(
-        &([127, 0, 0, 1], port).into(),
-        Duration::from_millis(300),
-    );
+    let connect = std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300));
     assert!(connect.is_err(), "Azurite still answers on {port}");
     assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
 }

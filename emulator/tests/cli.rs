@@ -20,10 +20,7 @@ fn spmig() -> Command {
 }
 
 fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 /// A running `spmig serve` and what its banner said.
@@ -72,10 +69,7 @@ impl Served {
 }
 
 fn get_json(url: &str) -> serde_json::Value {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         reqwest::Client::new()
             .get(url)
@@ -109,35 +103,16 @@ fn config_precedence_is_flag_then_env_then_file_then_default() {
         .unwrap();
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stderr}");
-    let line = |name: &str| {
-        stdout
-            .lines()
-            .find(|l| l.starts_with(&format!("{name} ")))
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert_eq!(
-        line("listen"),
-        "listen = \"127.0.0.1:7003\"  # command line"
-    );
+    let line = |name: &str| stdout.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default().to_string();
+    assert_eq!(line("listen"), "listen = \"127.0.0.1:7003\"  # command line");
     assert_eq!(line("data"), "data = \"/from/env\"  # environment");
     assert_eq!(line("log_format"), "log_format = \"json\"  # config file");
-    assert_eq!(
-        line("sites"),
-        format!(
-            "sites = \"{}\"  # config file",
-            dir.path().join("sites.toml").display()
-        )
-    );
+    assert_eq!(line("sites"), format!("sites = \"{}\"  # config file", dir.path().join("sites.toml").display()));
     assert_eq!(line("in_memory"), "in_memory = false  # default");
     assert!(stdout.contains("# tokens is not set"));
 
     // An environment-only boolean.
-    let output = spmig()
-        .args(["config"])
-        .env("SPMIG_IN_MEMORY", "true")
-        .output()
-        .unwrap();
+    let output = spmig().args(["config"]).env("SPMIG_IN_MEMORY", "true").output().unwrap();
     assert!(text(&output).0.contains("in_memory = true  # environment"));
 }
 
@@ -146,24 +121,11 @@ fn bad_configuration_is_reported_and_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("spmig.toml");
     std::fs::write(&file, "listen = \"127.0.0.1:1\"\n\nlistne = 3\n").unwrap();
-    let output = spmig()
-        .args(["serve", "--config"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = spmig().args(["serve", "--config"]).arg(&file).output().unwrap();
     assert!(!output.status.success());
-    assert!(
-        text(&output)
-            .1
-            .contains("spmig.toml:3: unknown field `listne`"),
-        "{}",
-        text(&output).1
-    );
+    assert!(text(&output).1.contains("spmig.toml:3: unknown field `listne`"), "{}", text(&output).1);
 
-    let output = spmig()
-        .args(["config", "--storage-connection-string", "AccountKey=abc"])
-        .output()
-        .unwrap();
+    let output = spmig().args(["config", "--storage-connection-string", "AccountKey=abc"]).output().unwrap();
     assert!(!output.status.success());
     assert!(text(&output).1.contains("no AccountName"));
 }
@@ -173,23 +135,10 @@ fn serve_prints_the_banner_answers_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let served = Served::start(&["--data", "state"], dir.path());
     let web = get_json(&format!("{}/sites/dev/_api/web", served.url));
-    assert_eq!(
-        served.banner[1],
-        format!("  site     {}/sites/dev", served.url)
-    );
-    assert_eq!(
-        served.banner[2],
-        format!("  web id   {}", web["Id"].as_str().unwrap())
-    );
-    let library = get_json(&format!(
-        "{}/sites/dev/_api/web/lists/getbytitle('Documents')",
-        served.url
-    ));
-    assert!(
-        served.banner[3].contains(library["Id"].as_str().unwrap()),
-        "{:?}",
-        served.banner
-    );
+    assert_eq!(served.banner[1], format!("  site     {}/sites/dev", served.url));
+    assert_eq!(served.banner[2], format!("  web id   {}", web["Id"].as_str().unwrap()));
+    let library = get_json(&format!("{}/sites/dev/_api/web/lists/getbytitle('Documents')", served.url));
+    assert!(served.banner[3].contains(library["Id"].as_str().unwrap()), "{:?}", served.banner);
 
     let status = served.terminate();
     assert!(status.success(), "{status}");
@@ -213,11 +162,7 @@ fn one_log_line_per_request() {
     assert_eq!(requests[0]["method"], "GET");
     assert_eq!(requests[0]["path"], "/sites/dev/_api/web");
     assert_eq!(requests[0]["status"], 200);
-    assert!(
-        requests[0]["ms"].as_str().unwrap().parse::<f64>().is_ok(),
-        "{}",
-        requests[0]
-    );
+    assert!(requests[0]["ms"].as_str().unwrap().parse::<f64>().is_ok(), "{}", requests[0]);
 }
 
 #[test]
@@ -244,21 +189,16 @@ fn seed_file_errors_name_the_line() {
     )
     .unwrap();
     let output = spmig()
-        .args([
-            "serve",
-            "--in-memory",
-            "--listen",
-            "127.0.0.1:0",
-            "--sites",
-            "sites.toml",
-        ])
+        .args(["serve", "--in-memory", "--listen", "127.0.0.1:0", "--sites", "sites.toml"])
         .current_dir(dir.path())
         .output()
         .unwrap();
     assert!(!output.status.success());
     let stderr = text(&output).1;
     assert!(
-        stderr.contains("sites.toml:5: site[0].web[0].url: '/sites/elsewhere/x' is not under the site collection '/sites/finance'"),
+        stderr.contains(
+            "sites.toml:5: site[0].web[0].url: '/sites/elsewhere/x' is not under the site collection '/sites/finance'"
+        ),
         "{stderr}"
     );
 }
@@ -267,27 +207,12 @@ fn seed_file_errors_name_the_line() {
 fn healthcheck_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let served = Served::start(&["--in-memory"], dir.path());
-    let alive = spmig()
-        .args(["healthcheck", "--url", &served.url])
-        .output()
-        .unwrap();
+    let alive = spmig().args(["healthcheck", "--url", &served.url]).output().unwrap();
     assert!(alive.status.success(), "{}", text(&alive).1);
     served.terminate();
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let dead = spmig()
-        .args([
-            "healthcheck",
-            "--url",
-            &format!("http://{closed}"),
-            "--timeout",
-            "2",
-        ])
-        .output()
-        .unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let dead = spmig().args(["healthcheck", "--url", &format!("http://{closed}"), "--timeout", "2"]).output().unwrap();
     assert!(!dead.status.success());
     assert!(text(&dead).1.contains("/_emulator/health"));
 }

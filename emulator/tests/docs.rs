@@ -16,24 +16,11 @@ struct Row {
 fn rows() -> (String, BTreeMap<u32, Row>) {
     let text = std::fs::read_to_string(repo().join("docs/conformance.md")).unwrap();
     let mut rows = BTreeMap::new();
-    for line in text
-        .lines()
-        .filter(|l| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_digit))
-    {
+    for line in text.lines().filter(|l| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_digit)) {
         let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
         assert_eq!(cells.len(), 5, "malformed row: {line}");
-        let tests = cells[4]
-            .split(", ")
-            .filter(|t| !t.is_empty())
-            .map(|t| t.trim_matches('`').to_string())
-            .collect();
-        rows.insert(
-            cells[0].parse().unwrap(),
-            Row {
-                status: cells[3].to_string(),
-                tests,
-            },
-        );
+        let tests = cells[4].split(", ").filter(|t| !t.is_empty()).map(|t| t.trim_matches('`').to_string()).collect();
+        rows.insert(cells[0].parse().unwrap(), Row { status: cells[3].to_string(), tests });
     }
     (text, rows)
 }
@@ -47,11 +34,7 @@ fn source_of(test: &str) -> (PathBuf, String) {
     // A unit test: module path, minus the `tests` module and the function.
     let modules = &parts[..parts.len() - 2];
     let base = repo().join("emulator/src").join(modules.join("/"));
-    let file = if base.with_extension("rs").is_file() {
-        base.with_extension("rs")
-    } else {
-        base.join("mod.rs")
-    };
+    let file = if base.with_extension("rs").is_file() { base.with_extension("rs") } else { base.join("mod.rs") };
     (file, name)
 }
 
@@ -59,34 +42,22 @@ fn source_of(test: &str) -> (PathBuf, String) {
 fn conformance_table_is_complete_and_true() {
     let (text, rows) = rows();
     assert_eq!(rows.len(), 170, "one row per behaviour");
-    assert_eq!(
-        rows.keys().copied().collect::<Vec<_>>(),
-        (1..=170).collect::<Vec<_>>()
-    );
+    assert_eq!(rows.keys().copied().collect::<Vec<_>>(), (1..=170).collect::<Vec<_>>());
 
     let implemented = rows.values().filter(|r| r.status == "implemented").count();
     assert!(
-        text.contains(&format!(
-            "**Summary:** {implemented} of 170 behaviours implemented"
-        )),
+        text.contains(&format!("**Summary:** {implemented} of 170 behaviours implemented")),
         "the summary line does not say {implemented} implemented"
     );
     for (number, row) in &rows {
         if row.status == "implemented" {
-            assert!(
-                !row.tests.is_empty(),
-                "row {number} is implemented but names no test"
-            );
+            assert!(!row.tests.is_empty(), "row {number} is implemented but names no test");
         }
         for test in &row.tests {
             let (file, name) = source_of(test);
-            let source = std::fs::read_to_string(&file)
-                .unwrap_or_else(|_| panic!("row {number}: no file {}", file.display()));
-            assert!(
-                source.contains(&format!("fn {name}(")),
-                "row {number}: no test {name} in {}",
-                file.display()
-            );
+            let source =
+                std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("row {number}: no file {}", file.display()));
+            assert!(source.contains(&format!("fn {name}(")), "row {number}: no test {name} in {}", file.display());
         }
     }
 }
@@ -102,11 +73,7 @@ fn every_numbered_test_is_listed_on_its_row() {
         }
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         let source = std::fs::read_to_string(&path).unwrap();
-        for name in source
-            .split("fn b")
-            .skip(1)
-            .filter_map(|rest| rest.split('(').next())
-        {
+        for name in source.split("fn b").skip(1).filter_map(|rest| rest.split('(').next()) {
             let Some((number, _)) = name.split_once('_') else {
                 continue;
             };
@@ -114,13 +81,8 @@ fn every_numbered_test_is_listed_on_its_row() {
                 continue;
             };
             let listed = format!("{stem}::b{name}");
-            let row = rows
-                .get(&number)
-                .unwrap_or_else(|| panic!("{listed}: no behaviour {number}"));
-            assert!(
-                row.tests.contains(&listed),
-                "{listed} is not listed on row {number}"
-            );
+            let row = rows.get(&number).unwrap_or_else(|| panic!("{listed}: no behaviour {number}"));
+            assert!(row.tests.contains(&listed), "{listed} is not listed on row {number}");
         }
     }
 }

@@ -3,9 +3,14 @@
 
 mod support;
 
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use spmig::isv::events::{open_blob, open_message};
 use spmig::isv::package::{FileSpec, PackageBuilder, Staging};
+use spmig::isv::staging::Upload;
 use spmig::storage::crypto::JobKey;
-use support::jobs::{Harness, last, names};
+use support::jobs::{Harness, Staged, last, names};
+use support::sp_error;
 
 /// 3 folders × 20 files, every third file with three versions, Title fields.
 fn sample(h: &Harness) -> (spmig::isv::package::Package, u64, u64) {
@@ -18,9 +23,8 @@ fn sample(h: &Harness) -> (spmig::isv::package::Package, u64, u64) {
     }
     for i in 0..20 {
         let count = if i % 3 == 0 { 3 } else { 1 };
-        let bodies: Vec<Vec<u8>> = (0..count)
-            .map(|v| format!("file {i} version {v}").repeat(10 + i).into_bytes())
-            .collect();
+        let bodies: Vec<Vec<u8>> =
+            (0..count).map(|v| format!("file {i} version {v}").repeat(10 + i).into_bytes()).collect();
         versions += count as u64;
         bytes += bodies.iter().map(|b| b.len() as u64).sum::<u64>();
         builder.file(&FileSpec {
@@ -40,11 +44,7 @@ async fn b11_b44_b61_b62_a_package_with_versions_and_fields_is_imported() {
     let staged = h.stage(&package, &Staging::default(), true).await;
     let job = h.submit(&staged, None).await;
     let events = h.events_until_end(job).await;
-    assert_eq!(
-        names(&events),
-        ["JobQueued", "JobStart", "JobEnd"],
-        "{events:#?}"
-    );
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobEnd"], "{events:#?}");
 
     let end = last(&events, "JobEnd");
     assert_eq!(end["FilesCreated"], versions.to_string());
@@ -56,52 +56,262 @@ async fn b11_b44_b61_b62_a_package_with_versions_and_fields_is_imported() {
     assert_eq!(end["TotalExpectedSPObjects"], "44");
     assert_eq!(end["ObjectsProcessed"], "44");
     let start = last(&events, "JobStart");
-    assert_eq!(
-        start["WebId"],
-        h.t.emulator.default_site.root_web_id.to_string()
-    );
+    assert_eq!(start["WebId"], h.t.emulator.default_site.root_web_id.to_string());
     assert_eq!(start["CorrelationId"], end["CorrelationId"]);
 
     let store = h.t.emulator.store.clone();
-    let file = store
-        .blocking(|db| db.file_by_url("/sites/dev/Shared Documents/Folder 0/file 0.txt"))
-        .unwrap()
-        .unwrap();
+    let file = store.blocking(|db| db.file_by_url("/sites/dev/Shared Documents/Folder 0/file 0.txt")).unwrap().unwrap();
     assert_eq!(file.current.label(), "3.0");
     let history = store.blocking(|db| db.file_versions(file.id)).unwrap();
+    assert_eq!(history.iter().map(|v| v.label()).collect::<Vec<_>>(), ["1.0", "2.0", "3.0"]);
+    let item = store.blocking(|db| db.list_item_of_file(file.id)).unwrap().unwrap();
+    assert_eq!(item.fields, [("Title".to_string(), Some("Title 0".to_string()))]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b67_b68_b164_encrypted_jobs_encrypt_queue_messages_and_logs() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let key = JobKey::from_bytes(&[42u8; 32]).unwrap();
+    let staging = Staging { key: Some(key.clone()), ..Staging::default() };
+    let staged = h.stage(&package, &staging, true).await;
+    let job = h.submit(&staged, Some(&key)).await;
+    let events = h.events_until_end(job).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobEnd"], "{events:#?}");
+    assert_eq!(last(&events, "JobEnd")["FilesCreatedIrrespectiveOfVersions"], "20");
+
+    // Every queue message is the envelope; opened, it is exactly the progress log's event.
+    let messages = h.tool.drain_queue(staged.queue.as_deref().unwrap()).await.unwrap();
+    let logs = progress_logs(&h, job).await;
+    assert_eq!(messages.len(), logs.len());
+    let mut ivs = std::collections::HashSet::new();
+    for (message, log) in messages.iter().zip(&logs) {
+        let envelope: Value = serde_json::from_str(message).unwrap();
+        assert_eq!(envelope.as_object().unwrap().keys().collect::<Vec<_>>(), ["Label", "JobId", "IV", "Content"]);
+        assert_eq!(envelope["Label"], "Encrypted");
+        assert_eq!(envelope["JobId"], job.to_string());
+        assert!(ivs.insert(envelope["IV"].as_str().unwrap().to_string()), "IVs are fresh per message");
+        assert_eq!(&open_message(message, Some(&key)).unwrap(), log);
+    }
+
+    // Behaviour 164: the log blob is encrypted, its IV in metadata.
+    let (bytes, metadata) = h.tool.get(&staged.manifest, &format!("Import-{job}-1.log")).await.unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err() || !bytes.starts_with(b"["), "the log is not plain text");
+    let text = open_blob(&bytes, &metadata, Some(&key)).unwrap();
+    assert!(text.contains("Progress: Finished with 0 errors."), "{text}");
+}
+
+/// Every event of a job, as GetMigrationJobProgress returns them.
+async fn progress_logs(h: &Harness, job: uuid::Uuid) -> Vec<String> {
+    let page = h.progress(job, "0").await;
+    page.body["Logs"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b49_b50_b78_b160_b161_b162_b163_queue_progress_and_logs_carry_the_same_story() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged = h.stage(&package, &Staging::default(), true).await;
+    let job = h.submit(&staged, None).await;
+    h.events_until_end(job).await;
+
+    let messages = h.tool.drain_queue(staged.queue.as_deref().unwrap()).await.unwrap();
+    let logs = progress_logs(&h, job).await;
+    assert_eq!(messages, logs, "the queue and the progress API carry the same events in the same order");
+    for log in &logs {
+        let event: Value = serde_json::from_str(log).unwrap();
+        assert!(event.as_object().unwrap().values().all(Value::is_string), "{log}");
+        assert_eq!(event["JobId"], job.to_string());
+    }
+
+    // Behaviours 160, 161, 163: at JobEnd the full log is at the manifest container's root.
+    let (bytes, _) = h.tool.get(&staged.manifest, &format!("Import-{job}-1.log")).await.unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+    assert!(lines.iter().all(|l| l.starts_with('[') && l.contains("] ")), "{text}");
+    assert!(lines.iter().any(|l| l.ends_with("Progress: Total Objects: 44")), "{text}");
+    assert!(lines.iter().any(|l| l.ends_with("Progress: Finished with 0 warnings.")));
+    assert!(h.tool.get(&staged.manifest, &format!("Import-{job}-1.err")).await.is_err(), "no .err without errors");
+
+    // Behaviour 162: a plain copy in the site's Maintenance Logs library.
+    let url = format!("/sites/dev/_catalogs/Maintenance Logs/Import-{job}-1.log");
+    let copy = h.t.emulator.store.blocking(|db| db.file_by_url(&url)).unwrap();
+    assert_eq!(copy.map(|f| f.current.size as usize), Some(text.len()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b55_b149_a_corrupt_md5_fails_that_file_only() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged = h.stage(&package, &Staging::default(), true).await;
+    // Replace one blob: its Content-MD5 still declares the original bytes.
+    let (victim, original) = &package.content[1];
+    let md5 = md5_of(original);
+    let upload = Upload { md5_override: Some(md5), ..Upload::default() };
+    h.tool.put(&staged.source, victim, b"tampered".to_vec(), &upload).await.unwrap();
+    h.tool.snapshot(&staged.source, victim).await.unwrap();
+
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobError", "JobEnd"], "{events:#?}");
+    let error = last(&events, "JobError");
+    assert_eq!(error["ObjectType"], "File");
+    assert_eq!(error["Message"], format!("MD5 mismatch for file {victim}."));
+    let end = last(&events, "JobEnd");
     assert_eq!(
-        history.iter().map(|v| v.label()).collect::<Vec<_>>(),
-        ["1.0", "2.0", "3.0"]
+        (end["TotalErrors"].as_str(), end["FilesCreatedIrrespectiveOfVersions"].as_str()),
+        (Some("1"), Some("19"))
     );
-    let item = store
-        .blocking(|db| db.list_item_of_file(file.id))
-        .unwrap()
-        .unwrap();
+    let (err, _) = h.tool.get(&staged.manifest, &format!("Import-{job}-1.err")).await.unwrap();
+    assert!(
+        String::from_utf8(err).unwrap().contains(&format!("] Error: [File] [")),
+        "the .err file has the error line"
+    );
+}
+
+fn md5_of(bytes: &[u8]) -> Vec<u8> {
+    use md5::Digest;
+    md5::Md5::digest(bytes).to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b134_a_content_blob_without_snapshot_is_skipped_with_an_error() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged = h.stage(&package, &Staging::default(), true).await;
+    let (name, body) = &package.content[0];
+    h.tool.delete(&staged.source, name).await.unwrap();
+    h.tool.put(&staged.source, name, body.clone(), &Upload::default()).await.unwrap();
+
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobError", "JobEnd"], "{events:#?}");
+    assert_eq!(last(&events, "JobError")["Message"], format!("The blob '{name}' does not have a snapshot."));
+    assert_eq!(last(&events, "JobEnd")["FilesCreatedIrrespectiveOfVersions"], "19");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b58_b64_b90_a_malformed_manifest_is_fatal() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged = h.stage(&package, &Staging::default(), true).await;
+    let broken =
+        b"<?xml version='1.0'?><SPObjects xmlns='urn:deployment-manifest-schema'><SPObject></SPObjects>".to_vec();
+    h.tool.put(&staged.manifest, "Manifest.xml", broken, &Upload::default()).await.unwrap();
+    h.tool.snapshot(&staged.manifest, "Manifest.xml").await.unwrap();
+
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobFatalError", "JobEnd"], "{events:#?}");
+    let fatal = last(&events, "JobFatalError");
     assert_eq!(
-        item.fields,
-        [("Title".to_string(), Some("Title 0".to_string()))]
+        (fatal["ObjectType"].as_str(), fatal["Url"].as_str(), fatal["Id"].as_str()),
+        (Some(""), Some(""), Some(""))
+    );
+    assert_eq!(fatal["ErrorType"], "System.Xml.XmlException");
+    assert!(fatal["Message"].as_str().unwrap().starts_with("[System.Xml.XmlException] ["), "{fatal}");
+    let end = last(&events, "JobEnd");
+    assert_eq!((end["TotalErrors"].as_str(), end["FilesCreated"].as_str()), (Some("1"), Some("0")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b71_b72_b73_b74_b78_progress_paging_is_stable() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged = h.stage(&package, &Staging::default(), false).await;
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobEnd"], "a job without a queue still reports (b78)");
+
+    let all = h.progress(job, "0").await.body;
+    let token = all["NextToken"].as_str().unwrap().to_string();
+    assert_eq!(all["Logs"].as_array().unwrap().len(), 3);
+    let again = h.progress(job, "0").await.body;
+    assert_eq!(again, all, "the same token gives the same answer for a finished job");
+    let after = h.progress(job, &token).await.body;
+    assert_eq!(after, json!({ "Logs": [], "NextToken": token }));
+    let second = h.progress(job, "1").await.body;
+    assert_eq!(second["Logs"].as_array().unwrap().len(), 2);
+
+    let verbose =
+        h.t.get(&format!("/sites/dev/_api/site/GetMigrationJobProgress(jobId='{job}',nextToken=0)"), support::VERBOSE)
+            .await
+            .body;
+    let d = &verbose["d"]["GetMigrationJobProgress"];
+    assert_eq!(d["__metadata"]["type"], "SP.MigrationJobProgress");
+    assert_eq!(d["Logs"]["__metadata"]["type"], "Collection(Edm.String)");
+    assert_eq!(d["Logs"]["results"].as_array().unwrap().len(), 3);
+
+    let unknown = h.progress(uuid::Uuid::new_v4(), "0").await;
+    assert_eq!(unknown.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        sp_error(&unknown.body),
+        ("-2147213145, Microsoft.SharePoint.SPException".into(), "Job not found".into())
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b67_b68_encrypted_jobs_encrypt_queue_messages_and_logs() {
+async fn b35_b36_status_of_finished_and_unknown_jobs_is_none() {
     let h = Harness::start().await;
     let (package, _, _) = sample(&h);
-    let key = JobKey::from_bytes(&[42u8; 32]).unwrap();
-    let staging = Staging {
-        key: Some(key.clone()),
-        ..Staging::default()
-    };
-    let staged = h.stage(&package, &staging, true).await;
-    let job = h.submit(&staged, Some(&key)).await;
-    let events = h.events_until_end(job).await;
-    assert_eq!(
-        names(&events),
-        ["JobQueued", "JobStart", "JobEnd"],
-        "{events:#?}"
-    );
-    assert_eq!(
-        last(&events, "JobEnd")["FilesCreatedIrrespectiveOfVersions"],
-        "20"
-    );
+    let staged = h.stage(&package, &Staging::default(), false).await;
+    let job = h.submit(&staged, None).await;
+    h.events_until_end(job).await;
+    for id in [job, uuid::Uuid::new_v4()] {
+        let answer = h.site_call("GetMigrationJobStatus", json!({ "id": id })).await;
+        assert_eq!(answer.body, json!({ "d": { "GetMigrationJobStatus": 0 } }));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b15_b16_b23_b26_b27_creation_checks_refuse_bad_requests() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged: Staged = h.stage(&package, &Staging::default(), true).await;
+    let web = h.t.emulator.default_site.root_web_id.to_string();
+    let cases = [
+        (
+            json!({ "gWebId": web, "azureContainerManifestUri": staged.manifest_url }),
+            "CreateMigrationJob",
+            400,
+            "-2147467261, System.ArgumentNullException",
+            "Value cannot be null.\r\nParameter name: azureContainerSourceUri",
+        ),
+        (
+            json!({ "gWebId": web, "azureContainerSourceUri": staged.source_url, "azureContainerManifestUri": staged.source_url }),
+            "CreateMigrationJob",
+            400,
+            "-2147024809, System.ArgumentException",
+            "The azureContainerSourceUri and azureContainerManifestUri must not refer to the same container.",
+        ),
+        (
+            json!({ "gWebId": uuid::Uuid::new_v4(), "azureContainerSourceUri": staged.source_url, "azureContainerManifestUri": staged.manifest_url }),
+            "CreateMigrationJob",
+            500,
+            "-2147024894, System.IO.FileNotFoundException",
+            "The system cannot find the file specified. (Exception from HRESULT: 0x80070002)",
+        ),
+        (
+            json!({ "gWebId": web, "azureContainerSourceUri": staged.source_url, "azureContainerManifestUri": staged.manifest_url, "options": { "AES256CBCKey": "AAEC" } }),
+            "CreateMigrationJobEncrypted",
+            400,
+            "-2147024809, System.ArgumentException",
+            "The AES256CBCKey must be 32 bytes long; 3 bytes were given.",
+        ),
+        (
+            json!({ "gWebId": web, "azureContainerSourceUri": staged.source_url, "azureContainerManifestUri": staged.manifest_url, "azureQueueReportUri": h.tool.queue_url("nosuchqueue", "raup", time::OffsetDateTime::now_utc() + time::Duration::hours(1)) }),
+            "CreateMigrationJob",
+            500,
+            "-1, Microsoft.WindowsAzure.Storage.StorageException",
+            "The remote server returned an error: (404) Not Found.",
+        ),
+    ];
+    for (body, method, status, code, message) in cases {
+        let answer = h.site_call(method, body.clone()).await;
+        assert_eq!(answer.status.as_u16(), status, "{body}: {}", answer.body);
+        assert_eq!(sp_error(&answer.body), (code.to_string(), message.to_string()), "{body}");
+    }
+    // None of them left a job behind.
+    let site = h.t.emulator.default_site.id;
+    assert!(h.t.emulator.store.blocking(|db| db.queued_jobs(site)).unwrap().is_empty());
 }

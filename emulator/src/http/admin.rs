@@ -43,16 +43,10 @@ async fn ready(State(state): State<AppState>) -> Response {
         crate::storage::probe(&state.storage.blob_endpoint, timeout),
         crate::storage::probe(&state.storage.queue_endpoint, timeout),
     );
-    let describe = |r: Result<(), String>| {
-        r.map_or_else(|e| format!("unreachable: {e}"), |()| "ok".to_string())
-    };
+    let describe = |r: Result<(), String>| r.map_or_else(|e| format!("unreachable: {e}"), |()| "ok".to_string());
     let (blob, queue) = (describe(blob), describe(queue));
     let ready = database == "ok" && blob == "ok" && queue == "ok";
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
         "status": if ready { "ready" } else { "not ready" },
         "database": database,
@@ -68,10 +62,8 @@ async fn ready(State(state): State<AppState>) -> Response {
 async fn list_sites(State(state): State<AppState>) -> Response {
     match state.store.call(|db| db.sites()).await {
         Ok(sites) => {
-            let sites: Vec<Value> = sites
-                .iter()
-                .map(|s| json!({ "id": s.id, "url": s.url, "rootWebId": s.root_web_id }))
-                .collect();
+            let sites: Vec<Value> =
+                sites.iter().map(|s| json!({ "id": s.id, "url": s.url, "rootWebId": s.root_web_id })).collect();
             Json(json!({ "sites": sites })).into_response()
         }
         Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), vec![]),
@@ -85,32 +77,20 @@ async fn add_site(State(state): State<AppState>, body: Bytes) -> Response {
     let spec: SiteSpec = match serde_json::from_slice(&body) {
         Ok(spec) => spec,
         Err(e) => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "the body is not a valid site declaration",
-                vec![e.to_string()],
-            );
+            return problem(StatusCode::BAD_REQUEST, "the body is not a valid site declaration", vec![e.to_string()]);
         }
     };
     let plan = match spec.plan() {
         Ok(plan) => plan,
         Err(errors) => {
             let problems = errors.iter().map(ToString::to_string).collect();
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "the site declaration is invalid",
-                problems,
-            );
+            return problem(StatusCode::BAD_REQUEST, "the site declaration is invalid", problems);
         }
     };
     let now = time::OffsetDateTime::now_utc();
     match state.store.call(move |db| db.apply_site(&plan, now)).await {
         Ok(outcome) => {
-            let status = if outcome.created.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            };
+            let status = if outcome.created.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
             (status, Json(outcome)).into_response()
         }
         Err(site::Error::Conflict(message)) => problem(StatusCode::CONFLICT, &message, vec![]),
@@ -119,9 +99,5 @@ async fn add_site(State(state): State<AppState>, body: Bytes) -> Response {
 }
 
 fn problem(status: StatusCode, error: &str, problems: Vec<String>) -> Response {
-    (
-        status,
-        Json(json!({ "error": error, "problems": problems })),
-    )
-        .into_response()
+    (status, Json(json!({ "error": error, "problems": problems }))).into_response()
 }

@@ -44,8 +44,7 @@ pub fn challenge() -> HeaderValue {
 
 /// Reads a tokens file: one token per line; blank lines and `#` comments are ignored.
 pub fn load_tokens(path: &Path) -> Result<HashSet<String>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read tokens file {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read tokens file {}: {e}", path.display()))?;
     let tokens: HashSet<String> = text
         .lines()
         .map(str::trim)
@@ -74,24 +73,12 @@ mod tests {
         assert!(check(&headers("Bearer abc"), None).is_ok());
         assert!(check(&headers("bearer abc"), None).is_ok());
         for bad in ["Bearer ", "Basic abc", "abc"] {
-            assert_eq!(
-                check(&headers(bad), None).unwrap_err().status,
-                StatusCode::UNAUTHORIZED,
-                "{bad}"
-            );
+            assert_eq!(check(&headers(bad), None).unwrap_err().status, StatusCode::UNAUTHORIZED, "{bad}");
         }
-        assert_eq!(
-            check(&HeaderMap::new(), None).unwrap_err().status,
-            StatusCode::UNAUTHORIZED
-        );
+        assert_eq!(check(&HeaderMap::new(), None).unwrap_err().status, StatusCode::UNAUTHORIZED);
         let allowed = HashSet::from(["good".to_string()]);
         assert!(check(&headers("Bearer good"), Some(&allowed)).is_ok());
-        assert_eq!(
-            check(&headers("Bearer bad"), Some(&allowed))
-                .unwrap_err()
-                .status,
-            StatusCode::FORBIDDEN
-        );
+        assert_eq!(check(&headers("Bearer bad"), Some(&allowed)).unwrap_err().status, StatusCode::FORBIDDEN);
     }
 
     #[test]
@@ -99,10 +86,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tokens");
         std::fs::write(&path, "# ci tokens\n\n tool-a \ntool-b\n").unwrap();
-        assert_eq!(
-            load_tokens(&path).unwrap(),
-            HashSet::from(["tool-a".into(), "tool-b".into()])
-        );
+        assert_eq!(load_tokens(&path).unwrap(), HashSet::from(["tool-a".into(), "tool-b".into()]));
         std::fs::write(&path, "# none\n").unwrap();
         assert!(load_tokens(&path).unwrap_err().contains("lists no tokens"));
         assert!(load_tokens(&dir.path().join("missing")).is_err());

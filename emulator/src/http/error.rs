@@ -25,18 +25,8 @@ const ARGUMENT_NULL: &str = "System.ArgumentNullException";
 const STORAGE: &str = "Microsoft.WindowsAzure.Storage.StorageException";
 
 impl SpError {
-    pub fn new(
-        status: StatusCode,
-        hresult: i32,
-        exception: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
-        SpError {
-            status,
-            hresult,
-            exception,
-            message: message.into(),
-        }
+    pub fn new(status: StatusCode, hresult: i32, exception: &'static str, message: impl Into<String>) -> Self {
+        SpError { status, hresult, exception, message: message.into() }
     }
 
     /// `"<code>, <type>"`, as the body's `code` member spells it.
@@ -46,32 +36,17 @@ impl SpError {
 
     /// No `Authorization: Bearer` header (or an empty token). Sent with `WWW-Authenticate`.
     pub fn unauthenticated() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            -2147024891,
-            UNAUTHORIZED,
-            ACCESS_DENIED,
-        )
+        Self::new(StatusCode::UNAUTHORIZED, -2147024891, UNAUTHORIZED, ACCESS_DENIED)
     }
 
     /// A token the emulator was told not to accept (`--tokens`).
     pub fn access_denied() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            -2147024891,
-            UNAUTHORIZED,
-            ACCESS_DENIED,
-        )
+        Self::new(StatusCode::FORBIDDEN, -2147024891, UNAUTHORIZED, ACCESS_DENIED)
     }
 
     /// A URL that names no web of any site collection.
     pub fn no_such_web() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            -2147024894,
-            FILE_NOT_FOUND,
-            "File Not Found.",
-        )
+        Self::new(StatusCode::NOT_FOUND, -2147024894, FILE_NOT_FOUND, "File Not Found.")
     }
 
     /// A path segment SharePoint does not know, e.g. `/_api/web/foo`.
@@ -86,12 +61,7 @@ impl SpError {
 
     /// A path or literal that does not parse.
     pub fn invalid_expression(expression: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            -1,
-            INVALID_QUERY,
-            format!("The expression \"{expression}\" is not valid."),
-        )
+        Self::new(StatusCode::BAD_REQUEST, -1, INVALID_QUERY, format!("The expression \"{expression}\" is not valid."))
     }
 
     /// `$select`/`$expand` naming something the type does not have.
@@ -155,22 +125,12 @@ impl SpError {
 
     /// GetMigrationJobProgress for a job this site never had (behaviour 74).
     pub fn job_not_found() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            -2147213145,
-            SP_EXCEPTION,
-            "Job not found",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, -2147213145, SP_EXCEPTION, "Job not found")
     }
 
     /// GetMigrationJobProgress after the retention period (behaviour 75).
     pub fn job_status_expired() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            -2147213146,
-            SP_EXCEPTION,
-            "Job status expired",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, -2147213146, SP_EXCEPTION, "Job status expired")
     }
 
     /// A required parameter is null or absent (behaviour 15; .NET's wording).
@@ -212,12 +172,7 @@ impl SpError {
 
     /// A request body that is not the JSON a method expects.
     pub fn invalid_body(detail: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            -1,
-            INVALID_QUERY,
-            format!("Invalid JSON. {detail}"),
-        )
+        Self::new(StatusCode::BAD_REQUEST, -1, INVALID_QUERY, format!("Invalid JSON. {detail}"))
     }
 
     /// `gWebId` names no web of the site collection (behaviour 26).
@@ -237,17 +192,11 @@ impl SpError {
 
     /// A failure inside the emulator (database error): SharePoint's generic 500.
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            -2146233088,
-            "System.Exception",
-            message,
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, -2146233088, "System.Exception", message)
     }
 }
 
-const ACCESS_DENIED: &str =
-    "Access denied. You do not have permission to perform this action or access this resource.";
+const ACCESS_DENIED: &str = "Access denied. You do not have permission to perform this action or access this resource.";
 
 impl From<crate::site::Error> for SpError {
     fn from(e: crate::site::Error) -> Self {

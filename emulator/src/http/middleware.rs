@@ -29,18 +29,10 @@ pub async fn sharepoint_headers(mut request: Request, next: Next) -> Response {
     let id_value = HeaderValue::from_str(&id.to_string()).expect("a GUID is a valid header value");
     headers.insert(HeaderName::from_static("sprequestguid"), id_value.clone());
     headers.insert(HeaderName::from_static("request-id"), id_value);
-    headers.insert(
-        HeaderName::from_static("x-sharepointhealthscore"),
-        HeaderValue::from_static("0"),
-    );
-    headers.insert(
-        HeaderName::from_static("microsoftsharepointteamservices"),
-        HeaderValue::from_static(SHAREPOINT_BUILD),
-    );
-    headers.insert(
-        HeaderName::from_static("dataserviceversion"),
-        HeaderValue::from_static("3.0"),
-    );
+    headers.insert(HeaderName::from_static("x-sharepointhealthscore"), HeaderValue::from_static("0"));
+    headers
+        .insert(HeaderName::from_static("microsoftsharepointteamservices"), HeaderValue::from_static(SHAREPOINT_BUILD));
+    headers.insert(HeaderName::from_static("dataserviceversion"), HeaderValue::from_static("3.0"));
     if let Some(value) = client_request_id {
         headers.insert(HeaderName::from_static("client-request-id"), value);
     }

@@ -45,8 +45,7 @@ pub fn package_file(ctx: &ImportContext<'_>, name: &str) -> Result<PackageFile, 
         .manifest
         .reader(&blob, ctx.runtime.clone())
         .map_err(|e| problems::package_file_unreadable(name, &e.message))?;
-    let mut spool = tempfile::tempfile()
-        .map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
+    let mut spool = tempfile::tempfile().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
     let copied = match (&ctx.key, iv) {
         (Some(key), Some(iv)) => {
             let iv: [u8; IV_LEN] = iv.try_into().expect("length checked");
@@ -61,9 +60,7 @@ pub fn package_file(ctx: &ImportContext<'_>, name: &str) -> Result<PackageFile, 
         }
         Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
     }
-    spool
-        .rewind()
-        .map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
+    spool.rewind().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
     Ok(PackageFile::Found(spool))
 }
 
@@ -98,20 +95,13 @@ pub fn content_version(
         None => None,
         Some(_) => {
             let text = manifest_iv.or(blob.iv());
-            let iv = text
-                .and_then(|t| base64_of_len(t, IV_LEN))
-                .ok_or_else(|| subject.decrypt_failed(file_value))?;
+            let iv = text.and_then(|t| base64_of_len(t, IV_LEN)).ok_or_else(|| subject.decrypt_failed(file_value))?;
             Some(<[u8; IV_LEN]>::try_from(iv).expect("length checked"))
         }
     };
-    let reader = ctx
-        .source
-        .reader(&blob, ctx.runtime.clone())
-        .map_err(|e| subject.storage_failed(file_value, &e.message))?;
-    let mut hashing = Md5Reader {
-        inner: reader,
-        md5: Md5::new(),
-    };
+    let reader =
+        ctx.source.reader(&blob, ctx.runtime.clone()).map_err(|e| subject.storage_failed(file_value, &e.message))?;
+    let mut hashing = Md5Reader { inner: reader, md5: Md5::new() };
     let (stored, md5) = match (&ctx.key, iv) {
         (Some(key), Some(iv)) => {
             let mut plain = DecryptingReader::new(hashing, key, &iv);
@@ -134,10 +124,7 @@ pub fn content_version(
     if md5 != expected_md5 {
         return Err(subject.md5_mismatch(file_value));
     }
-    Ok(StoredVersion {
-        content,
-        download: started.elapsed(),
-    })
+    Ok(StoredVersion { content, download: started.elapsed() })
 }
 
 /// The MD5 to check against: the manifest's `MD5Hash`, else the blob's Content-MD5
@@ -151,8 +138,7 @@ fn expected_md5(
     match (manifest, &blob.content_md5) {
         (Some(text), stored) => {
             // A value that is not a 16-byte base64 string can never match.
-            let declared =
-                base64_of_len(text, 16).ok_or_else(|| subject.md5_mismatch(file_value))?;
+            let declared = base64_of_len(text, 16).ok_or_else(|| subject.md5_mismatch(file_value))?;
             match stored {
                 Some(stored) if *stored != declared => Err(subject.md5_mismatch(file_value)),
                 _ => Ok(declared),

@@ -53,17 +53,10 @@ pub fn run(
     let manifest = Container::connect(&job.manifest_uri, storage, "r", now)
         .map_err(|e| problems::container_unusable("azureContainerManifestUri", &e.message))?;
     let (site_id, web_id) = (job.site_id, job.web_id);
-    let found = store
-        .blocking(|db| -> Result<_, crate::site::Error> {
-            Ok((db.site(site_id)?, db.web(web_id)?))
-        })
-        .map_err(|e| {
-            problems::job_level(
-                problems::SP_EXCEPTION_CODE,
-                "Microsoft.SharePoint.SPException",
-                e.to_string(),
-            )
-        })?;
+    let found =
+        store.blocking(|db| -> Result<_, crate::site::Error> { Ok((db.site(site_id)?, db.web(web_id)?)) }).map_err(
+            |e| problems::job_level(problems::SP_EXCEPTION_CODE, "Microsoft.SharePoint.SPException", e.to_string()),
+        )?;
     let (Some(site), Some(web)) = found else {
         return Err(problems::job_level(
             problems::SP_EXCEPTION_CODE,
@@ -71,16 +64,7 @@ pub fn run(
             format!("The web with id {web_id} was not found."),
         ));
     };
-    let ctx = ImportContext {
-        job,
-        key,
-        store,
-        runtime,
-        source,
-        manifest,
-        site,
-        web,
-    };
+    let ctx = ImportContext { job, key, store, runtime, source, manifest, site, web };
 
     report.note("Initializing Import.");
     report.note("Validating package files.");
@@ -102,14 +86,13 @@ pub fn run(
         let PackageFile::Found(mut file) = fetch::package_file(&ctx, name)? else {
             return Err(problems::package_file_missing(name));
         };
-        for child in ChildStream::new(BufReader::new(&file), Limits::default())
-            .map_err(|e| problems::malformed_xml(&e))?
+        for child in
+            ChildStream::new(BufReader::new(&file), Limits::default()).map_err(|e| problems::malformed_xml(&e))?
         {
             child.map_err(|e| problems::malformed_xml(&e))?;
             objects += 1;
         }
-        file.rewind()
-            .map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
+        file.rewind().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
         manifests.push((name.clone(), file));
     }
     report.expect_objects(objects + user_group.users.len() as u64);
@@ -119,8 +102,8 @@ pub fn run(
     importer.users(&user_group, report);
     for (name, file) in manifests {
         report.note(&format!("Importing {name}."));
-        for child in ChildStream::new(BufReader::new(file), Limits::default())
-            .map_err(|e| problems::malformed_xml(&e))?
+        for child in
+            ChildStream::new(BufReader::new(file), Limits::default()).map_err(|e| problems::malformed_xml(&e))?
         {
             let object = child.map_err(|e| problems::malformed_xml(&e))?;
             importer.object(&object, report);
@@ -134,7 +117,8 @@ pub fn run(
 fn required_document(ctx: &ImportContext<'_>, name: &str) -> Result<Element, Problem> {
     match fetch::package_file(ctx, name)? {
         PackageFile::Missing => Err(problems::package_file_missing(name)),
-        PackageFile::Found(file) => xml::read_document(BufReader::new(file), &Limits::default())
-            .map_err(|e| problems::malformed_xml(&e)),
+        PackageFile::Found(file) => {
+            xml::read_document(BufReader::new(file), &Limits::default()).map_err(|e| problems::malformed_xml(&e))
+        }
     }
 }

@@ -34,11 +34,7 @@ pub struct Importer<'c, 'a> {
 type Handled = Result<u64, Problem>;
 
 impl<'c, 'a> Importer<'c, 'a> {
-    pub fn new(
-        ctx: &'c ImportContext<'a>,
-        system_data: &SystemData,
-        _export_settings: &ExportSettings,
-    ) -> Self {
+    pub fn new(ctx: &'c ImportContext<'a>, system_data: &SystemData, _export_settings: &ExportSettings) -> Self {
         Importer {
             ctx,
             system_objects: system_data.system_objects.iter().copied().collect(),
@@ -53,22 +49,14 @@ impl<'c, 'a> Importer<'c, 'a> {
             let started = Instant::now();
             let write = UserWrite {
                 login_name: user.login.clone(),
-                title: if user.name.is_empty() {
-                    user.login.clone()
-                } else {
-                    user.name.clone()
-                },
+                title: if user.name.is_empty() { user.login.clone() } else { user.name.clone() },
                 email: user.email.clone(),
                 is_site_admin: user.is_site_admin,
                 is_deleted: user.is_deleted,
                 system_id: user.system_id.clone(),
             };
             let site_id = self.ctx.site.id;
-            match self
-                .ctx
-                .store
-                .blocking(|db| db.ensure_user(site_id, &write))
-            {
+            match self.ctx.store.blocking(|db| db.ensure_user(site_id, &write)) {
                 Ok((id, _)) => {
                     self.users.insert(user.id.clone(), id);
                 }
@@ -85,10 +73,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         let started = Instant::now();
         let kind = spobject.attr("ObjectType").unwrap_or_default().to_string();
         let body = spobject.children.first();
-        let id = body
-            .and_then(|b| b.attr("Id"))
-            .or(spobject.attr("Id"))
-            .and_then(guid);
+        let id = body.and_then(|b| b.attr("Id")).or(spobject.attr("Id")).and_then(guid);
         let outcome = match (kind.as_str(), body) {
             ("SPFolder", Some(folder)) => self.folder(spobject, folder, report),
             ("SPFile", Some(file)) => self.file(spobject, file, report),
@@ -107,22 +92,11 @@ impl<'c, 'a> Importer<'c, 'a> {
         report.object_done(&kind, id, versions, started.elapsed());
     }
 
-    fn folder(
-        &mut self,
-        spobject: &Element,
-        folder: &Element,
-        report: &mut Reporter<'_>,
-    ) -> Handled {
-        let raw_url = folder
-            .attr("Url")
-            .or(spobject.attr("Url"))
-            .unwrap_or_default();
+    fn folder(&mut self, spobject: &Element, folder: &Element, report: &mut Reporter<'_>) -> Handled {
+        let raw_url = folder.attr("Url").or(spobject.attr("Url")).unwrap_or_default();
         let subject = Subject::new(ObjectType::Folder, raw_url, None);
         let id = required_guid(&subject, folder, "Id")?;
-        let subject = Subject {
-            id: Some(id),
-            ..subject
-        };
+        let subject = Subject { id: Some(id), ..subject };
         if self.system_objects.contains(&id) {
             return Ok(1);
         }
@@ -141,10 +115,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         let write = FolderWrite {
             id,
             web_id: web.id,
-            list_id: folder
-                .attr("ContainingDocumentLibrary")
-                .and_then(guid)
-                .or(parent_folder.list_id),
+            list_id: folder.attr("ContainingDocumentLibrary").and_then(guid).or(parent_folder.list_id),
             parent_id: Some(parent_folder.id),
             name: crate::package::values::leaf(&url).to_string(),
             url,
@@ -159,16 +130,10 @@ impl<'c, 'a> Importer<'c, 'a> {
     }
 
     fn file(&mut self, spobject: &Element, file: &Element, report: &mut Reporter<'_>) -> Handled {
-        let raw_url = file
-            .attr("Url")
-            .or(spobject.attr("Url"))
-            .unwrap_or_default();
+        let raw_url = file.attr("Url").or(spobject.attr("Url")).unwrap_or_default();
         let subject = Subject::new(ObjectType::File, raw_url, None);
         let id = required_guid(&subject, file, "Id")?;
-        let subject = Subject {
-            id: Some(id),
-            ..subject
-        };
+        let subject = Subject { id: Some(id), ..subject };
         let outcome = self.write_file(&subject, id, spobject, file, raw_url, report);
         if outcome.is_err() {
             self.failed_files.insert(id);
@@ -191,11 +156,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         let web = self.web_of(subject, spobject, file)?;
         let url = server_relative(&web.url, raw_url);
         report.note(&format!("Importing File {raw_url}."));
-        let folder = self.parent_folder(
-            subject,
-            file.attr("ParentId").or(spobject.attr("ParentId")),
-            &url,
-        )?;
+        let folder = self.parent_folder(subject, file.attr("ParentId").or(spobject.attr("ParentId")), &url)?;
 
         // Behaviour 120 and real clients: the entries of `Versions` are all the versions, the
         // last one current; without them the File element itself is the only version.
@@ -221,18 +182,13 @@ impl<'c, 'a> Importer<'c, 'a> {
                 entry.attr("InitializationVector"),
             )?;
             download += stored.download;
-            let number = entry
-                .attr("Version")
-                .and_then(parse_version_label)
-                .unwrap_or((index as i64 + 1) * 512);
+            let number = entry.attr("Version").and_then(parse_version_label).unwrap_or((index as i64 + 1) * 512);
             versions.retain(|v| v.version != number);
             versions.push(FileVersion {
                 version: number,
                 content_sha256: stored.content.sha256,
                 size: stored.content.size as i64,
-                created: time_attr(entry, "TimeLastModified")
-                    .or(time_attr(file, "TimeLastModified"))
-                    .unwrap_or(now),
+                created: time_attr(entry, "TimeLastModified").or(time_attr(file, "TimeLastModified")).unwrap_or(now),
                 created_by_id: self.user_of(entry.attr("ModifiedBy").or(file.attr("ModifiedBy"))),
                 checkin_comment: entry.attr("CheckinComment").unwrap_or_default().to_string(),
             });
@@ -252,11 +208,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             time_created: time_attr(file, "TimeCreated").unwrap_or(now),
             time_last_modified: time_attr(file, "TimeLastModified").unwrap_or(now),
         };
-        match self
-            .ctx
-            .store
-            .blocking(|db| db.replace_file(&write, &versions))
-        {
+        match self.ctx.store.blocking(|db| db.replace_file(&write, &versions)) {
             Ok(()) => {}
             Err(SiteError::Conflict(_)) => return Err(subject.file_exists()),
             Err(e) => return Err(subject.internal(&e.to_string())),
@@ -267,35 +219,21 @@ impl<'c, 'a> Importer<'c, 'a> {
     }
 
     fn item(&mut self, spobject: &Element, item: &Element, report: &mut Reporter<'_>) -> Handled {
-        let raw_url = item
-            .attr("FileUrl")
-            .or(spobject.attr("Url"))
-            .unwrap_or_default();
+        let raw_url = item.attr("FileUrl").or(spobject.attr("Url")).unwrap_or_default();
         let mut subject = Subject::new(ObjectType::ListItem, raw_url, None);
         let unique_id = required_guid(&subject, item, "Id")?;
         subject.id = Some(unique_id);
         let int_id = item
             .attr("IntId")
-            .map(|text| {
-                text.trim()
-                    .parse::<i64>()
-                    .map_err(|_| subject.invalid_value("IntId", text))
-            })
+            .map(|text| text.trim().parse::<i64>().map_err(|_| subject.invalid_value("IntId", text)))
             .transpose()?
             .ok_or_else(|| subject.invalid_value("IntId", ""))?;
         subject.list_item_ids = Some((int_id, int_id));
         if self.system_objects.contains(&unique_id) {
             return Ok(1);
         }
-        let list_text = item
-            .attr("ParentListId")
-            .or(spobject.attr("ParentId"))
-            .unwrap_or_default();
-        let Some(list) = guid(list_text)
-            .map(|id| self.db(|db| db.list_anywhere(id)))
-            .transpose()?
-            .flatten()
-        else {
+        let list_text = item.attr("ParentListId").or(spobject.attr("ParentId")).unwrap_or_default();
+        let Some(list) = guid(list_text).map(|id| self.db(|db| db.list_anywhere(id))).transpose()?.flatten() else {
             return Err(subject.list_not_found(list_text, &self.ctx.web.url));
         };
         report.note(&format!("Importing ListItem {raw_url}."));
@@ -317,10 +255,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             .map(|f| {
                 f.children_named("Field")
                     .filter_map(|field| {
-                        Some((
-                            field.attr("Name")?.to_string(),
-                            field.attr("Value").map(str::to_string),
-                        ))
+                        Some((field.attr("Name")?.to_string(), field.attr("Value").map(str::to_string)))
                     })
                     .collect()
             })
@@ -335,10 +270,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             list_id: list.id,
             id: int_id,
             unique_id,
-            content_type_id: item
-                .attr("ContentTypeId")
-                .unwrap_or(default_content_type)
-                .to_string(),
+            content_type_id: item.attr("ContentTypeId").unwrap_or(default_content_type).to_string(),
             file_id,
             folder_id,
             parent_folder_id: item.attr("ParentFolderId").and_then(guid),
@@ -347,10 +279,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             created: time_attr(item, "TimeCreated").unwrap_or(now),
             modified: time_attr(item, "TimeLastModified").unwrap_or(now),
             moderation_status: moderation_status(item.attr("ModerationStatus")),
-            version: item
-                .attr("Version")
-                .and_then(parse_version_label)
-                .unwrap_or(512),
+            version: item.attr("Version").and_then(parse_version_label).unwrap_or(512),
             fields,
         };
         match self.ctx.store.blocking(|db| db.put_list_item(&write)) {
@@ -363,16 +292,8 @@ impl<'c, 'a> Importer<'c, 'a> {
     /// Lists are not created by the Migration API: the one named must exist (behaviour 113).
     fn list(&mut self, list: &Element) -> Handled {
         let text = list.attr("Id").unwrap_or_default();
-        let subject = Subject::new(
-            ObjectType::List,
-            list.attr("RootFolderUrl").unwrap_or_default(),
-            guid(text),
-        );
-        match guid(text)
-            .map(|id| self.db(|db| db.list_anywhere(id)))
-            .transpose()?
-            .flatten()
-        {
+        let subject = Subject::new(ObjectType::List, list.attr("RootFolderUrl").unwrap_or_default(), guid(text));
+        match guid(text).map(|id| self.db(|db| db.list_anywhere(id))).transpose()?.flatten() {
             Some(_) => Ok(1),
             None => Err(subject.list_not_found(text, &self.ctx.web.url)),
         }
@@ -380,17 +301,8 @@ impl<'c, 'a> Importer<'c, 'a> {
 
     /// The web an object belongs to: its `ParentWebId` when that is a web of the job's site
     /// collection, else the job's web.
-    fn web_of(
-        &self,
-        subject: &Subject,
-        spobject: &Element,
-        element: &Element,
-    ) -> Result<Web, Problem> {
-        let Some(id) = element
-            .attr("ParentWebId")
-            .or(spobject.attr("ParentWebId"))
-            .and_then(guid)
-        else {
+    fn web_of(&self, subject: &Subject, spobject: &Element, element: &Element) -> Result<Web, Problem> {
+        let Some(id) = element.attr("ParentWebId").or(spobject.attr("ParentWebId")).and_then(guid) else {
             return Ok(self.ctx.web.clone());
         };
         if id == self.ctx.web.id {
@@ -403,37 +315,19 @@ impl<'c, 'a> Importer<'c, 'a> {
     }
 
     /// The folder an object goes into: by id when given and known, else by URL.
-    fn parent_folder(
-        &self,
-        subject: &Subject,
-        parent_id: Option<&str>,
-        url: &str,
-    ) -> Result<Folder, Problem> {
-        if let Some(folder) = parent_id
-            .and_then(guid)
-            .map(|id| self.db(|db| db.folder(id)))
-            .transpose()?
-            .flatten()
-        {
+    fn parent_folder(&self, subject: &Subject, parent_id: Option<&str>, url: &str) -> Result<Folder, Problem> {
+        if let Some(folder) = parent_id.and_then(guid).map(|id| self.db(|db| db.folder(id))).transpose()?.flatten() {
             return Ok(folder);
         }
-        self.db(|db| db.folder_by_url(parent(url)))?
-            .ok_or_else(|| subject.parent_folder_not_found())
+        self.db(|db| db.folder_by_url(parent(url)))?.ok_or_else(|| subject.parent_folder_not_found())
     }
 
     /// The site user a package user id stands for; unknown ids become System Account.
     fn user_of(&self, package_id: Option<&str>) -> Option<i64> {
-        Some(
-            package_id
-                .and_then(|id| self.users.get(id).copied())
-                .unwrap_or(SYSTEM_ACCOUNT_ID),
-        )
+        Some(package_id.and_then(|id| self.users.get(id).copied()).unwrap_or(SYSTEM_ACCOUNT_ID))
     }
 
-    fn db<T>(
-        &self,
-        f: impl FnOnce(&mut crate::site::Db) -> Result<T, SiteError>,
-    ) -> Result<T, Problem> {
+    fn db<T>(&self, f: impl FnOnce(&mut crate::site::Db) -> Result<T, SiteError>) -> Result<T, Problem> {
         self.ctx.store.blocking(f).map_err(|e| {
             super::problems::job_level(
                 super::problems::SP_EXCEPTION_CODE,

@@ -51,12 +51,7 @@ pub struct Subject {
 
 impl Subject {
     pub fn new(object_type: ObjectType, url: &str, id: Option<Uuid>) -> Subject {
-        Subject {
-            object_type,
-            url: url.to_string(),
-            id,
-            list_item_ids: None,
-        }
+        Subject { object_type, url: url.to_string(), id, list_item_ids: None }
     }
 
     fn problem(&self, code: i32, error_type: &str, message: String) -> Problem {
@@ -80,11 +75,7 @@ impl Subject {
     }
 
     pub fn blob_without_snapshot(&self, file_value: &str) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("The blob '{file_value}' does not have a snapshot."),
-        )
+        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The blob '{file_value}' does not have a snapshot."))
     }
 
     /// Behaviour 147, text observed in the real service.
@@ -97,27 +88,15 @@ impl Subject {
     }
 
     pub fn md5_mismatch(&self, file_value: &str) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("MD5 mismatch for file {file_value}."),
-        )
+        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("MD5 mismatch for file {file_value}."))
     }
 
     pub fn decrypt_failed(&self, file_value: &str) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("Failed to decrypt blob '{file_value}'."),
-        )
+        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to decrypt blob '{file_value}'."))
     }
 
     pub fn storage_failed(&self, file_value: &str, detail: &str) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("Failed to download blob '{file_value}': {detail}"),
-        )
+        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to download blob '{file_value}': {detail}"))
     }
 
     pub fn list_not_found(&self, list_id: &str, web_url: &str) -> Problem {
@@ -129,36 +108,20 @@ impl Subject {
     }
 
     pub fn parent_folder_not_found(&self) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("The parent folder of '{}' was not found.", self.url),
-        )
+        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The parent folder of '{}' was not found.", self.url))
     }
 
     pub fn file_not_found(&self, file_id: &str) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("The file with id {file_id} was not found."),
-        )
+        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The file with id {file_id} was not found."))
     }
 
     /// Behaviour 119.
     pub fn file_exists(&self) -> Problem {
-        self.problem(
-            FILE_EXISTS_CODE,
-            SP_EXCEPTION,
-            format!("A file with the name '{}' already exists.", self.url),
-        )
+        self.problem(FILE_EXISTS_CODE, SP_EXCEPTION, format!("A file with the name '{}' already exists.", self.url))
     }
 
     pub fn folder_exists(&self) -> Problem {
-        self.problem(
-            FILE_EXISTS_CODE,
-            SP_EXCEPTION,
-            format!("A folder with the name '{}' already exists.", self.url),
-        )
+        self.problem(FILE_EXISTS_CODE, SP_EXCEPTION, format!("A folder with the name '{}' already exists.", self.url))
     }
 
     pub fn item_id_taken(&self, int_id: i64, list_id: Uuid) -> Problem {
@@ -170,11 +133,7 @@ impl Subject {
     }
 
     pub fn web_not_found(&self, web_id: Uuid) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("The web with id {web_id} was not found."),
-        )
+        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The web with id {web_id} was not found."))
     }
 
     /// A failure of the emulator itself while writing the object.
@@ -193,70 +152,37 @@ impl Subject {
 
 /// Problems of the job as a whole: empty ObjectType, Url and Id (behaviour 58).
 pub fn job_level(code: i32, error_type: &str, message: String) -> Problem {
-    Problem {
-        error_code: code,
-        error_type: error_type.into(),
-        message,
-        ..Default::default()
-    }
+    Problem { error_code: code, error_type: error_type.into(), message, ..Default::default() }
 }
 
 /// A package XML file that is not well-formed (behaviour 90).
 pub fn malformed_xml(error: &XmlError) -> Problem {
-    job_level(
-        XML_EXCEPTION_CODE,
-        "System.Xml.XmlException",
-        format!("[System.Xml.XmlException] [{}]", error.message),
-    )
+    job_level(XML_EXCEPTION_CODE, "System.Xml.XmlException", format!("[System.Xml.XmlException] [{}]", error.message))
 }
 
 /// A required package file that is not in the manifest container (behaviours 79, 99).
 pub fn package_file_missing(name: &str) -> Problem {
-    job_level(
-        SP_EXCEPTION_CODE,
-        SP_EXCEPTION,
-        format!("{name} was not found in the manifest container."),
-    )
+    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("{name} was not found in the manifest container."))
 }
 
 /// Behaviour 80.
 pub fn optional_file_missing(name: &str) -> Problem {
-    job_level(
-        SP_EXCEPTION_CODE,
-        SP_EXCEPTION,
-        format!("{name} was not found in the manifest container."),
-    )
+    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("{name} was not found in the manifest container."))
 }
 
 pub fn package_file_unreadable(name: &str, detail: &str) -> Problem {
-    job_level(
-        SP_EXCEPTION_CODE,
-        SP_EXCEPTION,
-        format!("Failed to read {name} from the manifest container: {detail}"),
-    )
+    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to read {name} from the manifest container: {detail}"))
 }
 
 pub fn package_file_undecryptable(name: &str) -> Problem {
-    job_level(
-        SP_EXCEPTION_CODE,
-        SP_EXCEPTION,
-        format!("Failed to decrypt blob '{name}'."),
-    )
+    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to decrypt blob '{name}'."))
 }
 
 pub fn container_unusable(parameter: &str, detail: &str) -> Problem {
-    job_level(
-        SP_EXCEPTION_CODE,
-        "Microsoft.WindowsAzure.Storage.StorageException",
-        format!("{parameter}: {detail}"),
-    )
+    job_level(SP_EXCEPTION_CODE, "Microsoft.WindowsAzure.Storage.StorageException", format!("{parameter}: {detail}"))
 }
 
 /// The log files could not be written (logs.md §3).
 pub fn log_upload_failed() -> Problem {
-    job_level(
-        SP_EXCEPTION_CODE,
-        SP_EXCEPTION,
-        "Failed to upload log files to the manifest container.".into(),
-    )
+    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, "Failed to upload log files to the manifest container.".into())
 }

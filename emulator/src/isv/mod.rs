@@ -2,5 +2,6 @@
 //! REST API. Tests, benchmarks and the scenario runner use it to act as the client, through
 //! the same official SDK and the same SAS rules a real tool would.
 
+pub mod events;
 pub mod package;
 pub mod staging;

@@ -107,11 +107,7 @@ impl PackageBuilder {
         self.next_item_id += 1;
         let url = self.web_relative(&spec.path);
         let parent = self.parent_id(&spec.path);
-        let author = spec
-            .author
-            .as_deref()
-            .map(|a| format!(r#" Author="{a}" ModifiedBy="{a}""#))
-            .unwrap_or_default();
+        let author = spec.author.as_deref().map(|a| format!(r#" Author="{a}" ModifiedBy="{a}""#)).unwrap_or_default();
         let t = self.target.clone();
         let mut versions = String::new();
         let mut current = String::new();
@@ -128,11 +124,7 @@ impl PackageBuilder {
             self.blobs.push((blob.clone(), body.clone()));
             current = blob;
         }
-        let versions = if spec.versions.len() > 1 {
-            format!("<Versions>{versions}</Versions>")
-        } else {
-            String::new()
-        };
+        let versions = if spec.versions.len() > 1 { format!("<Versions>{versions}</Versions>") } else { String::new() };
         let _ = write!(
             self.objects,
             r#"<SPObject Id="{id}" ObjectType="SPFile" ParentId="{parent}" ParentWebId="{web}" ParentWebUrl="{web_url}" Url="{url}"><File Url="{url}" Id="{id}" ParentWebId="{web}" ParentWebUrl="{web_url}" Name="{name}" ListItemIntId="{item_id}" ListId="{list}" ParentId="{parent}" TimeCreated="{ts}" TimeLastModified="{ts}" Version="{count}.0" FileValue="{current}" FileSize="{size}"{author}>{versions}</File></SPObject>"#,
@@ -148,13 +140,7 @@ impl PackageBuilder {
         let fields: String = spec
             .fields
             .iter()
-            .map(|(name, value)| {
-                format!(
-                    r#"<Field Name="{}" Value="{}" Type="Text" />"#,
-                    escape(name),
-                    escape(value)
-                )
-            })
+            .map(|(name, value)| format!(r#"<Field Name="{}" Value="{}" Type="Text" />"#, escape(name), escape(value)))
             .collect();
         let dir = match spec.path.rfind('/') {
             Some(i) => format!("{}/{}", t.library_url, &spec.path[..i]),
@@ -190,46 +176,27 @@ impl PackageBuilder {
             r#"{declaration}<UserGroupMap xmlns="urn:deployment-usergroupmap-schema"><Users>{}</Users><Groups /></UserGroupMap>"#,
             self.users.concat()
         );
-        let manifest = format!(
-            r#"{declaration}<SPObjects xmlns="urn:deployment-manifest-schema">{}</SPObjects>"#,
-            self.objects
-        );
-        let empty = |root: &str, ns: &str| {
-            format!(r#"{declaration}<{root} xmlns="urn:deployment-{ns}-schema" />"#)
-        };
+        let manifest =
+            format!(r#"{declaration}<SPObjects xmlns="urn:deployment-manifest-schema">{}</SPObjects>"#, self.objects);
+        let empty = |root: &str, ns: &str| format!(r#"{declaration}<{root} xmlns="urn:deployment-{ns}-schema" />"#);
         let manifest_files = vec![
             ("ExportSettings.xml".to_string(), export),
             ("SystemData.xml".into(), system),
             ("UserGroup.xml".into(), users),
             ("Manifest.xml".into(), manifest),
-            (
-                "LookupListMap.xml".into(),
-                empty("LookupLists", "lookuplistmap"),
-            ),
-            (
-                "Requirements.xml".into(),
-                empty("Requirements", "requirements"),
-            ),
-            (
-                "ViewFormsList.xml".into(),
-                empty("ViewFormsList", "viewformlist"),
-            ),
+            ("LookupListMap.xml".into(), empty("LookupLists", "lookuplistmap")),
+            ("Requirements.xml".into(), empty("Requirements", "requirements")),
+            ("ViewFormsList.xml".into(), empty("ViewFormsList", "viewformlist")),
         ];
         Package {
-            manifest_files: manifest_files
-                .into_iter()
-                .map(|(n, x)| (n, x.into_bytes()))
-                .collect(),
+            manifest_files: manifest_files.into_iter().map(|(n, x)| (n, x.into_bytes())).collect(),
             content: self.blobs,
         }
     }
 
     fn web_relative(&self, path: &str) -> String {
-        let library = self
-            .target
-            .library_url
-            .trim_start_matches(self.target.web_url.trim_end_matches('/'))
-            .trim_matches('/');
+        let library =
+            self.target.library_url.trim_start_matches(self.target.web_url.trim_end_matches('/')).trim_matches('/');
         format!("{library}/{path}")
     }
 
@@ -267,12 +234,7 @@ pub struct Staging {
 
 impl Default for Staging {
     fn default() -> Self {
-        Staging {
-            key: None,
-            snapshot_content: true,
-            snapshot_manifest: true,
-            content_md5: true,
-        }
+        Staging { key: None, snapshot_content: true, snapshot_manifest: true, content_md5: true }
     }
 }
 
@@ -292,10 +254,7 @@ pub async fn stage(
             let (bytes, metadata) = match &staging.key {
                 Some(key) => {
                     let iv = crypto::random_iv();
-                    (
-                        crypto::encrypt(key, &iv, bytes),
-                        vec![("IV".to_string(), BASE64.encode(iv))],
-                    )
+                    (crypto::encrypt(key, &iv, bytes), vec![("IV".to_string(), BASE64.encode(iv))])
                 }
                 None => (bytes.clone(), Vec::new()),
             };
@@ -303,10 +262,7 @@ pub async fn stage(
                 container,
                 name,
                 bytes,
-                &Upload {
-                    metadata,
-                    content_md5: staging.content_md5,
-                },
+                &Upload { metadata, content_md5: staging.content_md5, md5_override: None },
             )
             .await?;
             if snapshot {

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use azure_core::http::{RequestContent, Url};
 use azure_storage_blob::models::{
-    BlobClientCreateSnapshotResultHeaders, BlockBlobClientUploadOptions,
+    BlobClientCreateSnapshotResultHeaders, BlobClientDeleteOptions, BlobClientSetPropertiesOptions,
+    BlockBlobClientUploadOptions, DeleteSnapshotsOptionType,
 };
 use azure_storage_blob::{BlobServiceClient, BlobServiceClientOptions};
 use azure_storage_queue::models::QueueClientReceiveMessagesOptions;
@@ -34,26 +35,18 @@ pub struct Upload {
     pub metadata: Vec<(String, String)>,
     /// Set the blob's Content-MD5 property (real tools do; large multi-block uploads may not).
     pub content_md5: bool,
+    /// A Content-MD5 property to set instead of the true one (to stage a corrupt blob).
+    pub md5_override: Option<Vec<u8>>,
 }
 
 impl StorageTool {
     pub fn new(account: &StorageAccount) -> Result<StorageTool, StorageError> {
-        let key = account
-            .key()
-            .ok_or_else(|| StorageError::message("the storage account has no key".into()))?
-            .to_vec();
+        let key = account.key().ok_or_else(|| StorageError::message("the storage account has no key".into()))?.to_vec();
         let sas = account_sas(account, &key, "b", "rwdlac");
         let url = with_query(&account.blob_endpoint, &sas);
-        let options = BlobServiceClientOptions {
-            version: API_VERSION.into(),
-            ..Default::default()
-        };
+        let options = BlobServiceClientOptions { version: API_VERSION.into(), ..Default::default() };
         let blobs = BlobServiceClient::new(url, None, Some(options))?;
-        Ok(StorageTool {
-            account: account.clone(),
-            key,
-            blobs,
-        })
+        Ok(StorageTool { account: account.clone(), key, blobs })
     }
 
     pub async fn create_container(&self, name: &str) -> Result<(), StorageError> {
@@ -62,58 +55,48 @@ impl StorageTool {
     }
 
     pub async fn create_queue(&self, name: &str) -> Result<(), StorageError> {
-        self.queue_client(
-            name,
-            &account_sas(&self.account, &self.key, "q", "rwdlacup"),
-        )?
-        .create(None)
-        .await?;
+        self.queue_client(name, &account_sas(&self.account, &self.key, "q", "rwdlacup"))?.create(None).await?;
         Ok(())
     }
 
     /// Uploads `bytes` as block blob `name`.
-    pub async fn put(
-        &self,
-        container: &str,
-        name: &str,
-        bytes: Vec<u8>,
-        upload: &Upload,
-    ) -> Result<(), StorageError> {
+    pub async fn put(&self, container: &str, name: &str, bytes: Vec<u8>, upload: &Upload) -> Result<(), StorageError> {
         let options = BlockBlobClientUploadOptions {
             blob_content_md5: upload.content_md5.then(|| Md5::digest(&bytes).to_vec()),
-            metadata: (!upload.metadata.is_empty())
-                .then(|| upload.metadata.iter().cloned().collect::<HashMap<_, _>>()),
+            metadata: (!upload.metadata.is_empty()).then(|| upload.metadata.iter().cloned().collect::<HashMap<_, _>>()),
             ..Default::default()
         };
-        let blob = self
-            .blobs
-            .blob_container_client(container)
-            .blob_client(name);
-        blob.upload(RequestContent::from(bytes), Some(options))
-            .await?;
+        let blob = self.blobs.blob_container_client(container).blob_client(name);
+        blob.upload(RequestContent::from(bytes), Some(options)).await?;
+        // Storage checks a Content-MD5 sent with the upload; a wrong one can only be set after.
+        if let Some(md5) = &upload.md5_override {
+            let options = BlobClientSetPropertiesOptions { blob_content_md5: Some(md5.clone()), ..Default::default() };
+            blob.set_properties(Some(options)).await?;
+        }
         Ok(())
     }
 
     /// Snapshots a blob; returns the snapshot's timestamp.
     pub async fn snapshot(&self, container: &str, name: &str) -> Result<String, StorageError> {
-        let blob = self
-            .blobs
-            .blob_container_client(container)
-            .blob_client(name);
+        let blob = self.blobs.blob_container_client(container).blob_client(name);
         let response = blob.create_snapshot(None).await?;
         Ok(response.snapshot()?.unwrap_or_default())
     }
 
+    /// Deletes a blob with all its snapshots.
+    pub async fn delete(&self, container: &str, name: &str) -> Result<(), StorageError> {
+        let blob = self.blobs.blob_container_client(container).blob_client(name);
+        let options = BlobClientDeleteOptions {
+            delete_snapshots: Some(DeleteSnapshotsOptionType::Include),
+            ..Default::default()
+        };
+        blob.delete(Some(options)).await?;
+        Ok(())
+    }
+
     /// A blob's current bytes and metadata (keys lower-case).
-    pub async fn get(
-        &self,
-        container: &str,
-        name: &str,
-    ) -> Result<(Vec<u8>, HashMap<String, String>), StorageError> {
-        let blob = self
-            .blobs
-            .blob_container_client(container)
-            .blob_client(name);
+    pub async fn get(&self, container: &str, name: &str) -> Result<(Vec<u8>, HashMap<String, String>), StorageError> {
+        let blob = self.blobs.blob_container_client(container).blob_client(name);
         let result = blob.download(None).await?;
         let metadata = result.properties.metadata.clone();
         let mut body = result.body;
@@ -121,23 +104,11 @@ impl StorageTool {
         while let Some(chunk) = body.try_next().await? {
             bytes.extend_from_slice(&chunk);
         }
-        Ok((
-            bytes,
-            metadata
-                .into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect(),
-        ))
+        Ok((bytes, metadata.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()))
     }
 
     /// A container SAS URL as a tool passes it to CreateMigrationJob.
-    pub fn container_url(
-        &self,
-        container: &str,
-        permissions: &str,
-        version: &str,
-        expiry: OffsetDateTime,
-    ) -> String {
+    pub fn container_url(&self, container: &str, permissions: &str, version: &str, expiry: OffsetDateTime) -> String {
         let token = SasToken {
             version: version.into(),
             permissions: permissions.into(),
@@ -145,16 +116,8 @@ impl StorageTool {
             resource: Some("c".into()),
             ..Default::default()
         }
-        .sign(
-            &self.account.name,
-            &self.key,
-            SasScope::Container { container },
-        );
-        with_query(
-            &StorageAccount::resource_url(&self.account.blob_endpoint, container),
-            &token.to_query(),
-        )
-        .to_string()
+        .sign(&self.account.name, &self.key, SasScope::Container { container });
+        with_query(&StorageAccount::resource_url(&self.account.blob_endpoint, container), &token.to_query()).to_string()
     }
 
     /// A queue SAS URL as a tool passes it to CreateMigrationJob.
@@ -166,19 +129,12 @@ impl StorageTool {
             ..Default::default()
         }
         .sign(&self.account.name, &self.key, SasScope::Queue { queue });
-        with_query(
-            &StorageAccount::resource_url(&self.account.queue_endpoint, queue),
-            &token.to_query(),
-        )
-        .to_string()
+        with_query(&StorageAccount::resource_url(&self.account.queue_endpoint, queue), &token.to_query()).to_string()
     }
 
     /// Receives and deletes every message now in the queue, oldest first, base64-decoded.
     pub async fn drain_queue(&self, queue: &str) -> Result<Vec<String>, StorageError> {
-        let client = self.queue_client(
-            queue,
-            &account_sas(&self.account, &self.key, "q", "rwdlacup"),
-        )?;
+        let client = self.queue_client(queue, &account_sas(&self.account, &self.key, "q", "rwdlacup"))?;
         let mut texts = Vec::new();
         loop {
             let options = QueueClientReceiveMessagesOptions {
@@ -193,9 +149,9 @@ impl StorageTool {
             }
             for message in items {
                 let text = message.message_text.unwrap_or_default();
-                let decoded = BASE64.decode(text.as_bytes()).map_err(|e| {
-                    StorageError::message(format!("a queue message is not base64: {e}"))
-                })?;
+                let decoded = BASE64
+                    .decode(text.as_bytes())
+                    .map_err(|e| StorageError::message(format!("a queue message is not base64: {e}")))?;
                 texts.push(String::from_utf8_lossy(&decoded).into_owned());
                 if let (Some(id), Some(receipt)) = (message.message_id, message.pop_receipt) {
                     client.delete_message(&id, &receipt, None).await?;
@@ -205,14 +161,8 @@ impl StorageTool {
     }
 
     fn queue_client(&self, queue: &str, sas: &str) -> Result<QueueClient, StorageError> {
-        let url = with_query(
-            &StorageAccount::resource_url(&self.account.queue_endpoint, queue),
-            sas,
-        );
-        let options = QueueClientOptions {
-            version: API_VERSION.into(),
-            ..Default::default()
-        };
+        let url = with_query(&StorageAccount::resource_url(&self.account.queue_endpoint, queue), sas);
+        let options = QueueClientOptions { version: API_VERSION.into(), ..Default::default() };
         Ok(QueueClient::new(url, None, Some(options))?)
     }
 }
@@ -223,9 +173,7 @@ fn account_sas(account: &StorageAccount, key: &[u8], services: &str, permissions
         permissions: permissions.into(),
         services: Some(services.into()),
         resource_types: Some("sco".into()),
-        expiry: Some(sas_time(
-            OffsetDateTime::now_utc() + time::Duration::days(1),
-        )),
+        expiry: Some(sas_time(OffsetDateTime::now_utc() + time::Duration::days(1))),
         ..Default::default()
     }
     .sign(&account.name, key, SasScope::Account)

@@ -45,10 +45,7 @@ pub(super) fn run(service: &JobService, job: JobRecord) {
         }
     };
     let emit = |event: &Event| {
-        if let Err(e) = service
-            .runtime
-            .block_on(service.emit(&job, queue.as_ref(), event))
-        {
+        if let Err(e) = service.runtime.block_on(service.emit(&job, queue.as_ref(), event)) {
             tracing::error!(job = %job.id, event = event.kind.name(), error = %e, "could not record an event");
         }
     };
@@ -71,20 +68,11 @@ pub(super) fn run(service: &JobService, job: JobRecord) {
         subscription_id: service.ids.subscription_id,
     });
     report.note(&format!("Start Time: {}.", event_time(now)));
-    report.note(&format!(
-        "JobId: {}, CorrelationId: {correlation_id}, Attempt: {}.",
-        job.id, job.attempt
-    ));
+    report.note(&format!("JobId: {}, CorrelationId: {correlation_id}, Attempt: {}.", job.id, job.attempt));
     tracing::info!(job = %job.id, attempt = job.attempt, "job started");
 
-    let outcome = import::run(
-        &job,
-        job_key(&job),
-        &service.store,
-        &service.storage,
-        service.runtime.clone(),
-        &mut report,
-    );
+    let outcome =
+        import::run(&job, job_key(&job), &service.store, &service.storage, service.runtime.clone(), &mut report);
     if let Err(fatal) = outcome {
         report.fatal(fatal);
     }
@@ -100,10 +88,7 @@ pub(super) fn run(service: &JobService, job: JobRecord) {
 
     // Open question Q15: the job leaves the queue, its logs are written, then JobEnd.
     let id = job.id;
-    if let Err(e) = service
-        .store
-        .blocking(|db| db.set_job_state(id, JobState::Ended, finished))
-    {
+    if let Err(e) = service.store.blocking(|db| db.set_job_state(id, JobState::Ended, finished)) {
         tracing::error!(job = %id, error = %e, "could not end the job");
     }
     let log = report.take_log();
@@ -136,17 +121,11 @@ fn write_logs(service: &JobService, job: &JobRecord, files: &[LogFile]) -> bool 
         let (bytes, metadata) = match &key {
             Some(key) => {
                 let iv = crypto::random_iv();
-                (
-                    crypto::encrypt(key, &iv, &file.bytes),
-                    HashMap::from([("IV".to_string(), BASE64.encode(iv))]),
-                )
+                (crypto::encrypt(key, &iv, &file.bytes), HashMap::from([("IV".to_string(), BASE64.encode(iv))]))
             }
             None => (file.bytes.clone(), HashMap::new()),
         };
-        if let Err(e) = service
-            .runtime
-            .block_on(container.upload(&file.name, bytes, metadata))
-        {
+        if let Err(e) = service.runtime.block_on(container.upload(&file.name, bytes, metadata)) {
             tracing::warn!(job = %job.id, file = %file.name, error = %e, "cannot upload a log file");
             uploaded = false;
         }
@@ -159,17 +138,11 @@ fn write_logs(service: &JobService, job: &JobRecord, files: &[LogFile]) -> bool 
 
 /// Stores a log file in the content store, records it with the job, and (unless switched
 /// off) adds it to `{site}/_catalogs/Maintenance Logs` as plain text (behaviour 162).
-fn keep_log(
-    service: &JobService,
-    job: &JobRecord,
-    file: &LogFile,
-) -> Result<(), crate::site::Error> {
+fn keep_log(service: &JobService, job: &JobRecord, file: &LogFile) -> Result<(), crate::site::Error> {
     let stored = service.store.content().put(&mut file.bytes.as_slice())?;
     let (id, name) = (job.id, file.name.clone());
     let (sha, size) = (stored.sha256.clone(), stored.size);
-    service
-        .store
-        .blocking(|db| db.record_log_file(id, &name, &sha, size))?;
+    service.store.blocking(|db| db.record_log_file(id, &name, &sha, size))?;
     if !service.settings.copy_logs_to_site {
         return Ok(());
     }
@@ -179,10 +152,7 @@ fn keep_log(
         let Some(site) = db.site(site_id)? else {
             return Ok(());
         };
-        let library = format!(
-            "{}/_catalogs/Maintenance Logs",
-            site.url.trim_end_matches('/')
-        );
+        let library = format!("{}/_catalogs/Maintenance Logs", site.url.trim_end_matches('/'));
         let Some(folder) = db.folder_by_url(&library)? else {
             return Ok(());
         };
@@ -215,11 +185,5 @@ fn keep_log(
 /// `hh:mm:ss.fff`, as the log's Duration line.
 fn duration_text(elapsed: std::time::Duration) -> String {
     let ms = elapsed.as_millis();
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1000 % 60,
-        ms % 1000
-    )
+    format!("{:02}:{:02}:{:02}.{:03}", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
 }

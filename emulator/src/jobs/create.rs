@@ -54,13 +54,11 @@ impl JobService {
         // Behaviour 16: the logs go to the manifest container, never among the content.
         if same_container(&source, &manifest) {
             return Err(CreateError::Argument(
-                "The azureContainerSourceUri and azureContainerManifestUri must not refer to the same container.".into(),
+                "The azureContainerSourceUri and azureContainerManifestUri must not refer to the same container."
+                    .into(),
             ));
         }
-        let queue_uri = request
-            .queue_uri
-            .clone()
-            .filter(|uri| !uri.trim().is_empty());
+        let queue_uri = request.queue_uri.clone().filter(|uri| !uri.trim().is_empty());
 
         let site_id = request.site_id;
         let web = self.store.call(move |db| db.web(web_id)).await?;
@@ -95,30 +93,21 @@ impl JobService {
             ended: None,
         };
         let queued = Event {
-            kind: EventKind::JobQueued {
-                site_id,
-                db_id: JobService::db_id(site_id),
-            },
+            kind: EventKind::JobQueued { site_id, db_id: JobService::db_id(site_id) },
             job_id: job.id,
             time: now,
             correlation_id: request.request_id,
             total_retry_count: 0,
         };
         let (record, body) = (job.clone(), queued.to_json());
-        self.store
-            .call(move |db| db.insert_job(&record, ("JobQueued", now, &body)))
-            .await?;
+        self.store.call(move |db| db.insert_job(&record, ("JobQueued", now, &body))).await?;
 
         // Behaviours 22 and 23: JobQueued reaches the queue before the call returns, and a
         // queue that cannot be written fails the call and leaves no job behind.
         if let Some(uri) = &queue_uri {
             let sent = match Queue::connect(uri, &self.storage, now) {
                 Ok(queue) => {
-                    let text = crate::report::queue_message::text(
-                        job.id,
-                        &queued.to_json(),
-                        job_key(&job).as_ref(),
-                    );
+                    let text = crate::report::queue_message::text(job.id, &queued.to_json(), job_key(&job).as_ref());
                     queue.send(&text).await
                 }
                 Err(e) => Err(e),
@@ -130,9 +119,7 @@ impl JobService {
             }
         }
         let id = job.id;
-        self.store
-            .call(move |db| db.set_job_state(id, JobState::Queued, now))
-            .await?;
+        self.store.call(move |db| db.set_job_state(id, JobState::Queued, now)).await?;
         self.wake();
         tracing::info!(job = %id, site = %site_id, web = %web_id, encrypted = job.encryption_key.is_some(), "job queued");
         Ok(id)
@@ -140,10 +127,7 @@ impl JobService {
 }
 
 fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, CreateError> {
-    value
-        .as_deref()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(CreateError::ArgumentNull(name))
+    value.as_deref().filter(|v| !v.trim().is_empty()).ok_or(CreateError::ArgumentNull(name))
 }
 
 fn parse_location(uri: &str) -> Result<Location, CreateError> {

@@ -41,9 +41,7 @@ impl Default for ServiceIds {
         ServiceIds {
             farm_id: derived_id("farm", "spmig"),
             server_id: derived_id("server", "spmig"),
-            subscription_id: crate::http::auth::TENANT_ID
-                .parse()
-                .expect("the tenant id is a GUID"),
+            subscription_id: crate::http::auth::TENANT_ID.parse().expect("the tenant id is a GUID"),
         }
     }
 }
@@ -97,12 +95,7 @@ pub enum ProgressError {
 }
 
 impl JobService {
-    pub fn new(
-        store: Store,
-        clock: SharedClock,
-        storage: StorageAccount,
-        settings: JobSettings,
-    ) -> Arc<JobService> {
+    pub fn new(store: Store, clock: SharedClock, storage: StorageAccount, settings: JobSettings) -> Arc<JobService> {
         Arc::new(JobService {
             store,
             clock,
@@ -126,11 +119,7 @@ impl JobService {
 
     /// GetMigrationJobStatus: the job's place in this site's queue.
     pub async fn status(&self, site_id: Uuid, job_id: Uuid) -> Result<i32, String> {
-        let job = self
-            .store
-            .call(move |db| db.job(job_id))
-            .await
-            .map_err(|e| e.to_string())?;
+        let job = self.store.call(move |db| db.job(job_id)).await.map_err(|e| e.to_string())?;
         Ok(match job {
             Some(job) if job.site_id == site_id => match job.state {
                 JobState::Created | JobState::Queued => STATUS_QUEUED,
@@ -143,12 +132,7 @@ impl JobService {
 
     /// GetMigrationJobProgress: the events after `token` and the next token (behaviours
     /// 71–73). The token is the sequence number of the last event returned.
-    pub async fn progress(
-        &self,
-        site_id: Uuid,
-        job_id: Uuid,
-        token: u64,
-    ) -> Result<(Vec<String>, u64), ProgressError> {
+    pub async fn progress(&self, site_id: Uuid, job_id: Uuid, token: u64) -> Result<(Vec<String>, u64), ProgressError> {
         let now = self.clock.now();
         let retention = self.settings.retention;
         let found = self
@@ -168,35 +152,18 @@ impl JobService {
             return Err(ProgressError::Expired);
         }
         let next = events.last().map_or(token, |e| e.seq);
-        Ok((
-            events
-                .into_iter()
-                .map(|StoredEvent { body, .. }| body)
-                .collect(),
-            next,
-        ))
+        Ok((events.into_iter().map(|StoredEvent { body, .. }| body).collect(), next))
     }
 
     /// Commits an event, then sends it to the job's queue, if any. A queue failure after
     /// creation is logged, not fatal: the event stays available through the progress API.
-    pub async fn emit(
-        &self,
-        job: &JobRecord,
-        queue: Option<&Queue>,
-        event: &Event,
-    ) -> Result<(), crate::site::Error> {
-        let (job_id, name, time, body) =
-            (event.job_id, event.kind.name(), event.time, event.to_json());
+    pub async fn emit(&self, job: &JobRecord, queue: Option<&Queue>, event: &Event) -> Result<(), crate::site::Error> {
+        let (job_id, name, time, body) = (event.job_id, event.kind.name(), event.time, event.to_json());
         let stored = body.clone();
-        self.store
-            .call(move |db| db.append_event(job_id, name, time, &stored))
-            .await?;
+        self.store.call(move |db| db.append_event(job_id, name, time, &stored)).await?;
         if let Some(queue) = queue {
             let key = job_key(job);
-            if let Err(e) = queue
-                .send(&queue_message::text(job_id, &body, key.as_ref()))
-                .await
-            {
+            if let Err(e) = queue.send(&queue_message::text(job_id, &body, key.as_ref())).await {
                 tracing::warn!(job = %job_id, event = name, error = %e, "could not write the event to the report queue");
             }
         }

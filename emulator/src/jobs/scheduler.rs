@@ -15,9 +15,7 @@ pub(super) fn start(service: Arc<JobService>) -> Vec<tokio::task::JoinHandle<()>
         Ok(n) => tracing::info!(jobs = n, "re-queued jobs interrupted by the last shutdown"),
         Err(e) => tracing::error!(error = %e, "could not re-queue interrupted jobs"),
     }
-    (0..service.settings.workers.max(1))
-        .map(|_| tokio::spawn(work(service.clone())))
-        .collect()
+    (0..service.settings.workers.max(1)).map(|_| tokio::spawn(work(service.clone()))).collect()
 }
 
 async fn work(service: Arc<JobService>) {
@@ -27,27 +25,18 @@ async fn work(service: Arc<JobService>) {
             Ok(Some(job)) => {
                 let worker = service.clone();
                 let id = job.id;
-                if let Err(panic) =
-                    tokio::task::spawn_blocking(move || attempt::run(&worker, job)).await
-                {
+                if let Err(panic) = tokio::task::spawn_blocking(move || attempt::run(&worker, job)).await {
                     // A bug must not take the queue down; the job is ended so clients stop waiting.
                     tracing::error!(job = %id, error = %panic, "job attempt panicked");
                     let now = service.now();
                     let _ = service
                         .store
-                        .call(move |db| {
-                            db.set_job_state(id, crate::site::jobs::JobState::Ended, now)
-                        })
+                        .call(move |db| db.set_job_state(id, crate::site::jobs::JobState::Ended, now))
                         .await;
                 }
             }
             Ok(None) => {
-                let due = service
-                    .store
-                    .call(|db| db.next_pickup())
-                    .await
-                    .ok()
-                    .flatten();
+                let due = service.store.call(|db| db.next_pickup()).await.ok().flatten();
                 let wait = due
                     .map(|at| (at - service.now()).try_into().unwrap_or(Duration::ZERO))
                     .unwrap_or(IDLE_POLL)

@@ -14,8 +14,7 @@ pub const SYSTEM_DATA: &str = "SystemData.xml";
 pub const USER_GROUP: &str = "UserGroup.xml";
 pub const ROOT_OBJECT_MAP: &str = "RootObjectMap.xml";
 /// Optional files whose absence the service logs as a warning (behaviour 80).
-pub const WARN_IF_MISSING: [&str; 3] =
-    ["LookupListMap.xml", "Requirements.xml", "ViewFormsList.xml"];
+pub const WARN_IF_MISSING: [&str; 3] = ["LookupListMap.xml", "Requirements.xml", "ViewFormsList.xml"];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExportSettings {
@@ -43,25 +42,13 @@ pub struct SystemData {
 pub fn system_data(root: &Element) -> SystemData {
     let manifest_files = root
         .child("ManifestFiles")
-        .map(|m| {
-            m.children_named("ManifestFile")
-                .filter_map(|f| f.attr("Name"))
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|m| m.children_named("ManifestFile").filter_map(|f| f.attr("Name")).map(str::to_string).collect())
         .unwrap_or_default();
     let system_objects = root
         .child("SystemObjects")
-        .map(|s| {
-            s.children_named("SystemObject")
-                .filter_map(|o| o.attr("Id").and_then(guid))
-                .collect()
-        })
+        .map(|s| s.children_named("SystemObject").filter_map(|o| o.attr("Id").and_then(guid)).collect())
         .unwrap_or_default();
-    SystemData {
-        manifest_files,
-        system_objects,
-    }
+    SystemData { manifest_files, system_objects }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -102,10 +89,7 @@ pub fn user_group(root: &Element) -> UserGroupMap {
                     email: u.attr("Email").unwrap_or_default().to_string(),
                     is_site_admin: u.attr("IsSiteAdmin").and_then(boolean).unwrap_or(false),
                     is_deleted: u.attr("IsDeleted").and_then(boolean).unwrap_or(false),
-                    system_id: u
-                        .attr("SystemId")
-                        .filter(|s| !s.is_empty())
-                        .and_then(|s| BASE64.decode(s).ok()),
+                    system_id: u.attr("SystemId").filter(|s| !s.is_empty()).and_then(|s| BASE64.decode(s).ok()),
                 })
                 .collect()
         })

@@ -19,9 +19,7 @@ pub fn datetime(text: &str) -> Option<OffsetDateTime> {
     if let Ok(at) = OffsetDateTime::parse(text, &Iso8601::DEFAULT) {
         return Some(at.to_offset(UtcOffset::UTC));
     }
-    PrimitiveDateTime::parse(text, &Iso8601::DEFAULT)
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
+    PrimitiveDateTime::parse(text, &Iso8601::DEFAULT).ok().map(PrimitiveDateTime::assume_utc)
 }
 
 /// An xs:boolean: `true`, `false`, `1` or `0`.
@@ -35,10 +33,7 @@ pub fn boolean(text: &str) -> Option<bool> {
 
 /// Base64 bytes of an exact length (an MD5 is 16, an IV 16, a QuickXorHash 20).
 pub fn base64_of_len(text: &str, len: usize) -> Option<Vec<u8>> {
-    BASE64
-        .decode(text.trim())
-        .ok()
-        .filter(|bytes| bytes.len() == len)
+    BASE64.decode(text.trim()).ok().filter(|bytes| bytes.len() == len)
 }
 
 /// The server-relative URL a manifest `Url` denotes inside the web at `web_url`. Generators
@@ -50,10 +45,7 @@ pub fn server_relative(web_url: &str, url: &str) -> String {
     let mut rest = url.trim().trim_matches('/');
     if !web.is_empty() {
         let prefix_len = web.len() + 1;
-        if rest.len() > web.len()
-            && rest.as_bytes()[web.len()] == b'/'
-            && rest[..web.len()].eq_ignore_ascii_case(web)
-        {
+        if rest.len() > web.len() && rest.as_bytes()[web.len()] == b'/' && rest[..web.len()].eq_ignore_ascii_case(web) {
             rest = &rest[prefix_len..];
         } else if rest.eq_ignore_ascii_case(web) {
             rest = "";
@@ -89,28 +81,14 @@ mod tests {
     #[test]
     fn values() {
         assert_eq!(
-            guid("{0B2C6D9E-1111-2222-3333-444455556666}")
-                .unwrap()
-                .to_string(),
+            guid("{0B2C6D9E-1111-2222-3333-444455556666}").unwrap().to_string(),
             "0b2c6d9e-1111-2222-3333-444455556666"
         );
         assert!(guid("nope").is_none());
-        assert_eq!(
-            datetime("2021-01-06T18:43:38"),
-            Some(datetime!(2021-01-06 18:43:38 UTC))
-        );
-        assert_eq!(
-            datetime("2024-01-02T00:00:00Z"),
-            Some(datetime!(2024-01-02 0:00 UTC))
-        );
-        assert_eq!(
-            datetime("2024-01-02T02:00:00+02:00"),
-            Some(datetime!(2024-01-02 0:00 UTC))
-        );
-        assert_eq!(
-            datetime("2018-10-29T04:06:09.1385321Z").map(|d| d.second()),
-            Some(9)
-        );
+        assert_eq!(datetime("2021-01-06T18:43:38"), Some(datetime!(2021-01-06 18:43:38 UTC)));
+        assert_eq!(datetime("2024-01-02T00:00:00Z"), Some(datetime!(2024-01-02 0:00 UTC)));
+        assert_eq!(datetime("2024-01-02T02:00:00+02:00"), Some(datetime!(2024-01-02 0:00 UTC)));
+        assert_eq!(datetime("2018-10-29T04:06:09.1385321Z").map(|d| d.second()), Some(9));
         assert!(datetime("2024-01-02 00:00:00").is_none());
         assert_eq!(boolean("1"), Some(true));
         assert_eq!(boolean("TRUE"), None);
@@ -126,21 +104,11 @@ mod tests {
             "/sites/dev/Shared Documents/a.txt",
             "/Shared Documents/a.txt",
         ] {
-            assert_eq!(
-                server_relative("/sites/dev", url),
-                "/sites/dev/Shared Documents/a.txt",
-                "{url}"
-            );
+            assert_eq!(server_relative("/sites/dev", url), "/sites/dev/Shared Documents/a.txt", "{url}");
         }
-        assert_eq!(
-            server_relative("/", "/Shared Documents/a.txt"),
-            "/Shared Documents/a.txt"
-        );
+        assert_eq!(server_relative("/", "/Shared Documents/a.txt"), "/Shared Documents/a.txt");
         assert_eq!(server_relative("/sites/dev", "sites/dev"), "/sites/dev");
-        assert_eq!(
-            server_relative("/sites/dev", "sites/development/x"),
-            "/sites/dev/sites/development/x"
-        );
+        assert_eq!(server_relative("/sites/dev", "sites/development/x"), "/sites/dev/sites/development/x");
         assert_eq!(leaf("/a/b/c.txt"), "c.txt");
         assert_eq!(parent("/a/b/c.txt"), "/a/b");
         assert_eq!(parent("/a"), "/");

@@ -65,10 +65,7 @@ pub struct Attribute {
 impl Element {
     /// The value of the attribute in no namespace with exactly this local name.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|a| a.namespace.is_none() && a.name == name)
-            .map(|a| a.value.as_str())
+        self.attributes.iter().find(|a| a.namespace.is_none() && a.name == name).map(|a| a.value.as_str())
     }
 
     /// The first child with this local name, in any namespace.
@@ -155,12 +152,7 @@ impl XmlError {
 
     /// An error whose message has no position, as .NET throws some of them.
     fn unlocated(kind: XmlErrorKind, text: impl Into<String>, at: Cursor) -> Self {
-        Self {
-            kind,
-            message: text.into(),
-            line: at.line,
-            column: at.column,
-        }
+        Self { kind, message: text.into(), line: at.line, column: at.column }
     }
 }
 
@@ -171,10 +163,7 @@ pub fn read_document<R: BufRead>(reader: R, limits: &Limits) -> Result<Element, 
     parser.set_budget(limits.max_child_bytes);
     let root = loop {
         match parser.next()? {
-            Node::Start {
-                element,
-                self_closing: true,
-            } => break element,
+            Node::Start { element, self_closing: true } => break element,
             Node::Start { element, .. } => break read_subtree(&mut parser, element)?,
             Node::Text | Node::End => {}
             Node::Eof => return Err(parser.end_of_input_error()),
@@ -209,11 +198,7 @@ impl<R: BufRead> ChildStream<R> {
                 Node::Eof => return Err(parser.end_of_input_error()),
             }
         };
-        Ok(Self {
-            parser,
-            root,
-            finished: false,
-        })
+        Ok(Self { parser, root, finished: false })
     }
 
     /// The root element: name, namespace and attributes, never children or text.
@@ -227,10 +212,7 @@ impl<R: BufRead> ChildStream<R> {
             self.parser.set_budget(self.parser.limits.max_child_bytes);
             match self.parser.next() {
                 Err(error) => return Some(Err(error)),
-                Ok(Node::Start {
-                    element,
-                    self_closing: true,
-                }) => return Some(Ok(element)),
+                Ok(Node::Start { element, self_closing: true }) => return Some(Ok(element)),
                 Ok(Node::Start { element, .. }) => {
                     return Some(read_subtree(&mut self.parser, element));
                 }
@@ -262,10 +244,7 @@ fn read_subtree<R: BufRead>(parser: &mut Parser<R>, top: Element) -> Result<Elem
     let mut ancestors: Vec<Element> = Vec::new();
     loop {
         match parser.next()? {
-            Node::Start {
-                element,
-                self_closing: true,
-            } => current.children.push(element),
+            Node::Start { element, self_closing: true } => current.children.push(element),
             Node::Start { element, .. } => ancestors.push(std::mem::replace(&mut current, element)),
             Node::Text => current.text.push_str(parser.text()),
             Node::End => match ancestors.pop() {
@@ -289,8 +268,7 @@ mod dotnet {
     pub const MULTIPLE_ROOTS: &str = "There are multiple root elements.";
     pub const UNEXPECTED_END_TAG: &str = "Unexpected end tag.";
     pub const UNEXPECTED_EOF: &str = "Unexpected end of file has occurred.";
-    pub const UNCLOSED: &str =
-        "Unexpected end of file has occurred. The following elements are not closed:";
+    pub const UNCLOSED: &str = "Unexpected end of file has occurred. The following elements are not closed:";
     pub const UNCLOSED_LITERAL: &str = "There is an unclosed literal string.";
     // .NET throws this one without a position.
     pub const DTD_PROHIBITED: &str = "For security reasons DTD is prohibited in this XML document. \
@@ -302,18 +280,15 @@ mod dotnet {
         before it.";
     pub const DECL_SYNTAX: &str = "Syntax for an XML declaration is invalid.";
     // .NET throws this one without a position.
-    pub const NO_UNICODE_BOM: &str =
-        "There is no Unicode byte order mark. Cannot switch to Unicode.";
+    pub const NO_UNICODE_BOM: &str = "There is no Unicode byte order mark. Cannot switch to Unicode.";
     pub const BAD_BYTES: &str = "Invalid character in the given encoding.";
     pub const ENTITY_NAME: &str = "An error occurred while parsing EntityName.";
     pub const DECIMAL_REF: &str = "Invalid syntax for a decimal numeric entity reference.";
     pub const HEX_REF: &str = "Invalid syntax for a hexadecimal numeric entity reference.";
     pub const REF_VALUE: &str = "Invalid value of a character entity reference.";
-    pub const ATTRIBUTE_LT: &str =
-        "'<', hexadecimal value 0x3C, is an invalid attribute character.";
+    pub const ATTRIBUTE_LT: &str = "'<', hexadecimal value 0x3C, is an invalid attribute character.";
     pub const CDATA_END: &str = "']]>' is not allowed in character data.";
-    pub const COMMENT_DASHES: &str =
-        "An XML comment cannot contain '--', and '-' cannot be the last character.";
+    pub const COMMENT_DASHES: &str = "An XML comment cannot contain '--', and '-' cannot be the last character.";
     pub const INVALID_NS_DECL: &str = "Invalid namespace declaration.";
     pub const XML_PREFIX: &str = "Prefix \"xml\" is reserved for use by XML and can be mapped \
         only to namespace name \"http://www.w3.org/XML/1998/namespace\".";
@@ -344,11 +319,7 @@ struct Cursor {
 }
 
 impl Cursor {
-    const START: Self = Self {
-        line: 1,
-        column: 1,
-        after_cr: false,
-    };
+    const START: Self = Self { line: 1, column: 1, after_cr: false };
 
     fn advance(&mut self, bytes: &[u8]) {
         for &b in bytes {
@@ -393,12 +364,7 @@ struct Locator<'t> {
 
 impl<'t> Locator<'t> {
     fn new(token: &'t [u8], start: Cursor) -> Self {
-        Self {
-            token,
-            start,
-            offset: 0,
-            cursor: start,
-        }
+        Self { token, start, offset: 0, cursor: start }
     }
 
     fn at(&mut self, offset: usize) -> Cursor {
@@ -453,13 +419,7 @@ impl<R: BufRead> Source<R> {
             [0xFE, 0xFF, ..] | [0xFF, 0xFE, ..] => (0, Preamble::Utf16),
             _ => (0, Preamble::Utf8),
         };
-        let source = Self {
-            inner,
-            head,
-            head_start,
-            head_end: len,
-            meter: Meter::new(max_attribute_len),
-        };
+        let source = Self { inner, head, head_start, head_end: len, meter: Meter::new(max_attribute_len) };
         Ok((source, preamble))
     }
 }
@@ -499,9 +459,7 @@ impl<R: BufRead> BufRead for Source<R> {
         // The bytes being consumed are still in `inner`'s buffer: `fill_buf` on a non-empty
         // buffer returns it without reading.
         match self.inner.fill_buf() {
-            Ok(available) => self
-                .meter
-                .observe(&available[..amount.min(available.len())]),
+            Ok(available) => self.meter.observe(&available[..amount.min(available.len())]),
             Err(_) => self.meter.observe_unseen(amount),
         }
         self.inner.consume(amount);
@@ -544,13 +502,7 @@ enum Trip {
 
 impl Meter {
     fn new(max_attribute_len: usize) -> Self {
-        Self {
-            consumed: 0,
-            budget: usize::MAX,
-            max_attribute_len,
-            scan: TagScan::TokenStart,
-            trip: None,
-        }
+        Self { consumed: 0, budget: usize::MAX, max_attribute_len, scan: TagScan::TokenStart, trip: None }
     }
 
     /// A new token begins with the next byte.
@@ -561,9 +513,7 @@ impl Meter {
 
     fn charge(&mut self, amount: usize) {
         if amount > self.budget && self.trip.is_none() {
-            self.trip = Some(Trip::Subtree {
-                at: self.consumed + self.budget,
-            });
+            self.trip = Some(Trip::Subtree { at: self.consumed + self.budget });
         }
         self.budget = self.budget.saturating_sub(amount);
     }
@@ -582,11 +532,7 @@ impl Meter {
         while i < bytes.len() {
             match self.scan {
                 TagScan::TokenStart => {
-                    self.scan = if bytes[i] == b'<' {
-                        TagScan::AfterLt
-                    } else {
-                        TagScan::Elsewhere
-                    };
+                    self.scan = if bytes[i] == b'<' { TagScan::AfterLt } else { TagScan::Elsewhere };
                     i += 1;
                 }
                 TagScan::AfterLt => {
@@ -595,19 +541,14 @@ impl Meter {
                         _ => TagScan::InTag,
                     };
                 }
-                TagScan::InTag => {
-                    match bytes[i..].iter().position(|&b| matches!(b, b'"' | b'\'')) {
-                        Some(p) => {
-                            let start = base + i + p + 1;
-                            self.scan = TagScan::InValue {
-                                quote: bytes[i + p],
-                                start,
-                            };
-                            i += p + 1;
-                        }
-                        None => i = bytes.len(),
+                TagScan::InTag => match bytes[i..].iter().position(|&b| matches!(b, b'"' | b'\'')) {
+                    Some(p) => {
+                        let start = base + i + p + 1;
+                        self.scan = TagScan::InValue { quote: bytes[i + p], start };
+                        i += p + 1;
                     }
-                }
+                    None => i = bytes.len(),
+                },
                 TagScan::InValue { quote, start } => {
                     let (end, closed) = match bytes[i..].iter().position(|&b| b == quote) {
                         Some(p) => (i + p, true),
@@ -636,10 +577,7 @@ enum Scope {
 
 /// What the parser hands to the tree builders. Text is read through [`Parser::text`].
 enum Node {
-    Start {
-        element: Element,
-        self_closing: bool,
-    },
+    Start { element: Element, self_closing: bool },
     End,
     Text,
     Eof,
@@ -825,10 +763,7 @@ impl<R: BufRead> Parser<R> {
             self.buf = buf;
             return Ok(match step? {
                 Step::Skip => continue,
-                Step::Start(element, self_closing) => Node::Start {
-                    element,
-                    self_closing,
-                },
+                Step::Start(element, self_closing) => Node::Start { element, self_closing },
                 Step::End => Node::End,
                 Step::Text => Node::Text,
                 Step::Eof => Node::Eof,
@@ -848,11 +783,7 @@ impl<R: BufRead> Parser<R> {
     fn step(&mut self, token: Token, buf: &[u8]) -> Result<Step, XmlError> {
         // quick-xml validated the whole token as UTF-8 before returning it.
         let Ok(text) = std::str::from_utf8(buf) else {
-            return Err(XmlError::located(
-                XmlErrorKind::Encoding,
-                dotnet::BAD_BYTES,
-                self.at,
-            ));
+            return Err(XmlError::located(XmlErrorKind::Encoding, dotnet::BAD_BYTES, self.at));
         };
         match token {
             Token::Start => Ok(Step::Start(self.start_tag(text, false)?, false)),
@@ -880,19 +811,11 @@ impl<R: BufRead> Parser<R> {
     }
 
     fn start_tag(&mut self, token: &str, self_closing: bool) -> Result<Element, XmlError> {
-        let (content_end, after) = if self_closing {
-            (token.len() - 2, '/')
-        } else {
-            (token.len() - 1, '>')
-        };
+        let (content_end, after) = if self_closing { (token.len() - 2, '/') } else { (token.len() - 1, '>') };
         let mut locator = Locator::new(token.as_bytes(), self.at);
         let name_at = locator.at(1);
         if self.open.is_empty() && self.seen_root {
-            return Err(XmlError::located(
-                XmlErrorKind::Syntax,
-                dotnet::MULTIPLE_ROOTS,
-                name_at,
-            ));
+            return Err(XmlError::located(XmlErrorKind::Syntax, dotnet::MULTIPLE_ROOTS, name_at));
         }
         let mut attrs = std::mem::take(&mut self.raw_attrs);
         attrs.clear();
@@ -900,19 +823,9 @@ impl<R: BufRead> Parser<R> {
         let result = match parse_tag(token, 1, content_end, after, max_attributes, &mut attrs) {
             Ok(name_end) => {
                 let qname = &token[1..name_end];
-                self.element(
-                    token,
-                    qname,
-                    name_at,
-                    &mut attrs,
-                    &mut locator,
-                    self_closing,
-                )
+                self.element(token, qname, name_at, &mut attrs, &mut locator, self_closing)
             }
-            Err(Fault {
-                what: Malformed::TooManyAttributes,
-                at,
-            }) => {
+            Err(Fault { what: Malformed::TooManyAttributes, at }) => {
                 let name = &token[1..scan_qname(token, 1, content_end, after).unwrap_or(1)];
                 Err(XmlError::located(
                     XmlErrorKind::Limit,
@@ -956,11 +869,7 @@ impl<R: BufRead> Parser<R> {
         }
         let element = element?;
         if !self_closing {
-            self.open.push(OpenElement {
-                qname: qname.to_owned(),
-                at: name_at,
-                scope,
-            });
+            self.open.push(OpenElement { qname: qname.to_owned(), at: name_at, scope });
         }
         self.seen_root = true;
         Ok(element)
@@ -986,25 +895,18 @@ impl<R: BufRead> Parser<R> {
             }
         }
         if let Some(i) = first_repeat(attrs.iter().map(|a| &token[a.name.clone()])) {
-            return Err(duplicate_attribute(
-                &token[attrs[i].name.clone()],
-                attrs[i].at,
-            ));
+            return Err(duplicate_attribute(&token[attrs[i].name.clone()], attrs[i].at));
         }
 
         let (prefix, local) = split_qname(qname);
         let namespace = self.namespace_of(prefix, true, name_at)?;
         let mut attributes = Vec::with_capacity(attrs.len());
         let mut any_prefixed = false;
-        for raw in attrs
-            .iter()
-            .filter(|a| declared_prefix(&token[a.name.clone()]).is_none())
-        {
+        for raw in attrs.iter().filter(|a| declared_prefix(&token[a.name.clone()]).is_none()) {
             let (prefix, name) = split_qname(&token[raw.name.clone()]);
             any_prefixed |= prefix.is_some();
             let mut value = String::with_capacity(raw.value.len());
-            decode_attribute(token, raw.value.clone(), &mut value)
-                .map_err(|f| self.fault(token, f))?;
+            decode_attribute(token, raw.value.clone(), &mut value).map_err(|f| self.fault(token, f))?;
             attributes.push(Attribute {
                 name: name.to_owned(),
                 namespace: self.namespace_of(prefix, false, raw.at)?,
@@ -1015,17 +917,10 @@ impl<R: BufRead> Parser<R> {
         }
         // Distinct qualified names can still name the same attribute through two prefixes.
         if any_prefixed
-            && let Some(i) = first_repeat(
-                attributes
-                    .iter()
-                    .map(|a| (a.name.as_str(), a.namespace.as_deref())),
-            )
+            && let Some(i) = first_repeat(attributes.iter().map(|a| (a.name.as_str(), a.namespace.as_deref())))
         {
-            let raw = attrs
-                .iter()
-                .filter(|a| declared_prefix(&token[a.name.clone()]).is_none())
-                .nth(i)
-                .unwrap_or(&attrs[0]);
+            let raw =
+                attrs.iter().filter(|a| declared_prefix(&token[a.name.clone()]).is_none()).nth(i).unwrap_or(&attrs[0]);
             return Err(duplicate_attribute(&token[raw.name.clone()], raw.at));
         }
         Ok(Element {
@@ -1045,49 +940,32 @@ impl<R: BufRead> Parser<R> {
         }
         Err(XmlError::located(
             XmlErrorKind::Limit,
-            format!(
-                "A name exceeds the max_name_len limit of {} bytes.",
-                self.limits.max_name_len
-            ),
+            format!("A name exceeds the max_name_len limit of {} bytes.", self.limits.max_name_len),
             at,
         ))
     }
 
     /// Binds `prefix` (`None` for the default namespace) to the attribute's value.
-    fn declare(
-        &mut self,
-        token: &str,
-        raw: &RawAttr,
-        prefix: Option<&str>,
-    ) -> Result<(), XmlError> {
+    fn declare(&mut self, token: &str, raw: &RawAttr, prefix: Option<&str>) -> Result<(), XmlError> {
         let mut uri = String::new();
         decode_attribute(token, raw.value.clone(), &mut uri).map_err(|f| self.fault(token, f))?;
         let refused = match prefix {
             Some("xml") if uri != XML_NAMESPACE => Some((dotnet::XML_PREFIX, raw.at)),
             Some("xmlns") => Some((dotnet::XMLNS_PREFIX, raw.at)),
-            Some(_) if uri.is_empty() => Some((
-                dotnet::INVALID_NS_DECL,
-                self.locate(token.as_bytes(), raw.value.start - 1),
-            )),
+            Some(_) if uri.is_empty() => {
+                Some((dotnet::INVALID_NS_DECL, self.locate(token.as_bytes(), raw.value.start - 1)))
+            }
             _ => None,
         };
         if let Some((message, at)) = refused {
             return Err(XmlError::located(XmlErrorKind::Syntax, message, at));
         }
-        self.bindings.push(Binding {
-            prefix: prefix.unwrap_or_default().to_owned(),
-            uri,
-        });
+        self.bindings.push(Binding { prefix: prefix.unwrap_or_default().to_owned(), uri });
         Ok(())
     }
 
     /// The namespace of a name with this prefix; only elements take the default namespace.
-    fn namespace_of(
-        &self,
-        prefix: Option<&str>,
-        is_element: bool,
-        at: Cursor,
-    ) -> Result<Option<String>, XmlError> {
+    fn namespace_of(&self, prefix: Option<&str>, is_element: bool, at: Cursor) -> Result<Option<String>, XmlError> {
         let uri = match prefix {
             None if !is_element => return Ok(None),
             None => self.lookup(""),
@@ -1109,12 +987,7 @@ impl<R: BufRead> Parser<R> {
         match prefix {
             "xml" => Some(XML_NAMESPACE),
             "xmlns" => Some(XMLNS_NAMESPACE),
-            _ => self
-                .bindings
-                .iter()
-                .rev()
-                .find(|b| b.prefix == prefix)
-                .map(|b| b.uri.as_str()),
+            _ => self.bindings.iter().rev().find(|b| b.prefix == prefix).map(|b| b.uri.as_str()),
         }
     }
 
@@ -1129,11 +1002,7 @@ impl<R: BufRead> Parser<R> {
         let name = &token[2..name_end];
         let at = self.locate(token.as_bytes(), 2);
         let Some(open) = self.open.last() else {
-            return Err(XmlError::located(
-                XmlErrorKind::Syntax,
-                dotnet::UNEXPECTED_END_TAG,
-                at,
-            ));
+            return Err(XmlError::located(XmlErrorKind::Syntax, dotnet::UNEXPECTED_END_TAG, at));
         };
         if open.qname != name {
             let message = format!(
@@ -1157,11 +1026,7 @@ impl<R: BufRead> Parser<R> {
         }
         // A `&` still in text never started a complete reference; what follows the text decides
         // how .NET words the error, and that is the next unread byte.
-        let next = if token.contains('&') {
-            self.peek_ascii()
-        } else {
-            None
-        };
+        let next = if token.contains('&') { self.peek_ascii() } else { None };
         let mut text = std::mem::take(&mut self.text);
         text.clear();
         let decoded = decode_text(token, next, &mut text);
@@ -1194,10 +1059,9 @@ impl<R: BufRead> Parser<R> {
     fn comment(&self, token: &str) -> Result<(), XmlError> {
         let content = 4..token.len() - 3;
         let bytes = token.as_bytes();
-        let dashes = (content.start..content.end)
-            .find(|&i| bytes[i] == b'-' && (i + 1 == content.end || bytes[i + 1] == b'-'));
-        check_chars(token, content.start..dashes.unwrap_or(content.end))
-            .map_err(|f| self.fault(token, f))?;
+        let dashes =
+            (content.start..content.end).find(|&i| bytes[i] == b'-' && (i + 1 == content.end || bytes[i + 1] == b'-'));
+        check_chars(token, content.start..dashes.unwrap_or(content.end)).map_err(|f| self.fault(token, f))?;
         match dashes {
             Some(at) => Err(self.fault(token, fault(Malformed::CommentDashes, at))),
             None => Ok(()),
@@ -1225,33 +1089,18 @@ impl<R: BufRead> Parser<R> {
     fn declaration(&self, token: &str) -> Result<(), XmlError> {
         let bytes = token.as_bytes();
         if self.started {
-            return Err(XmlError::located(
-                XmlErrorKind::Syntax,
-                dotnet::DECL_NOT_FIRST,
-                self.locate(bytes, 2),
-            ));
+            return Err(XmlError::located(XmlErrorKind::Syntax, dotnet::DECL_NOT_FIRST, self.locate(bytes, 2)));
         }
-        let syntax = |at: usize| {
-            XmlError::located(
-                XmlErrorKind::Syntax,
-                dotnet::DECL_SYNTAX,
-                self.locate(bytes, at),
-            )
-        };
+        let syntax = |at: usize| XmlError::located(XmlErrorKind::Syntax, dotnet::DECL_SYNTAX, self.locate(bytes, at));
         let end = token.len() - 2;
         let mut attrs = Vec::new();
         if let Err(f) = parse_tag(token, 2, end, '?', 3, &mut attrs) {
             return Err(match f.what {
                 Malformed::ExpectedWhitespace(_) => {
-                    let word_end = (f.at..end)
-                        .find(|&i| !bytes[i].is_ascii_alphanumeric())
-                        .unwrap_or(end);
+                    let word_end = (f.at..end).find(|&i| !bytes[i].is_ascii_alphanumeric()).unwrap_or(end);
                     XmlError::located(
                         XmlErrorKind::Syntax,
-                        format!(
-                            "'{}' is an unexpected token. The expected token is '?>'.",
-                            &token[f.at..word_end]
-                        ),
+                        format!("'{}' is an unexpected token. The expected token is '?>'.", &token[f.at..word_end]),
                         self.locate(bytes, f.at),
                     )
                 }
@@ -1286,11 +1135,7 @@ impl<R: BufRead> Parser<R> {
                     ));
                 }
                 "encoding" if value.eq_ignore_ascii_case("utf-16") => {
-                    return Err(XmlError::unlocated(
-                        XmlErrorKind::Encoding,
-                        dotnet::NO_UNICODE_BOM,
-                        value_at,
-                    ));
+                    return Err(XmlError::unlocated(XmlErrorKind::Encoding, dotnet::NO_UNICODE_BOM, value_at));
                 }
                 "encoding" if !value.eq_ignore_ascii_case("utf-8") => {
                     return Err(XmlError::located(
@@ -1318,11 +1163,7 @@ impl<R: BufRead> Parser<R> {
     }
 
     fn root_level_data(&self, token: &str, offset: usize) -> XmlError {
-        XmlError::located(
-            XmlErrorKind::Syntax,
-            dotnet::ROOT_LEVEL_DATA,
-            self.locate(token.as_bytes(), offset),
-        )
+        XmlError::located(XmlErrorKind::Syntax, dotnet::ROOT_LEVEL_DATA, self.locate(token.as_bytes(), offset))
     }
 
     /// The error for input that ended here: no root yet, or elements left open.
@@ -1336,25 +1177,14 @@ impl<R: BufRead> Parser<R> {
         }
         // .NET lists the innermost element first.
         let names: Vec<&str> = self.open.iter().rev().map(|o| o.qname.as_str()).collect();
-        let list = if names.is_empty() {
-            String::new()
-        } else {
-            format!(" {}.", names.join(", "))
-        };
-        XmlError::located(
-            XmlErrorKind::Syntax,
-            format!("{}{list}", dotnet::UNCLOSED),
-            at,
-        )
+        let list = if names.is_empty() { String::new() } else { format!(" {}.", names.join(", ")) };
+        XmlError::located(XmlErrorKind::Syntax, format!("{}{list}", dotnet::UNCLOSED), at)
     }
 
     /// The next unread byte, if it is ASCII.
     fn peek_ascii(&mut self) -> Option<char> {
         let available = self.reader.get_mut().fill_buf().ok()?;
-        available
-            .first()
-            .filter(|b| b.is_ascii())
-            .map(|&b| char::from(b))
+        available.first().filter(|b| b.is_ascii()).map(|&b| char::from(b))
     }
 
     /// Positioned syntax errors, worded as .NET words them.
@@ -1376,10 +1206,7 @@ impl<R: BufRead> Parser<R> {
                 u32::from(c)
             ),
             Malformed::ExpectedWhitespace(c) => {
-                format!(
-                    "'{}' is an unexpected token. Expecting white space.",
-                    shown(c)
-                )
+                format!("'{}' is an unexpected token. Expecting white space.", shown(c))
             }
             Malformed::ExpectedEq(c) => unexpected_token(shown(c), "'='"),
             Malformed::ExpectedQuote(c) => unexpected_token(shown(c), "'\"' or '''"),
@@ -1401,10 +1228,9 @@ impl<R: BufRead> Parser<R> {
             Malformed::HexRef => dotnet::HEX_REF.to_owned(),
             Malformed::RefValue => dotnet::REF_VALUE.to_owned(),
             // Raised only by `parse_tag`, whose callers word it themselves.
-            Malformed::TooManyAttributes => format!(
-                "An element exceeds the max_attributes limit of {} attributes.",
-                self.limits.max_attributes
-            ),
+            Malformed::TooManyAttributes => {
+                format!("An element exceeds the max_attributes limit of {} attributes.", self.limits.max_attributes)
+            }
         };
         XmlError::located(kind, text, self.locate(token.as_bytes(), fault.at))
     }
@@ -1425,9 +1251,7 @@ impl<R: BufRead> Parser<R> {
                 None => self.end_of_input_error_at(end),
             },
             QuickError::Syntax(SyntaxError::UnclosedPI) => located(&dotnet::eof_while("PI"), end),
-            QuickError::Syntax(SyntaxError::UnclosedXmlDecl) => {
-                located(dotnet::UNEXPECTED_EOF, end)
-            }
+            QuickError::Syntax(SyntaxError::UnclosedXmlDecl) => located(dotnet::UNEXPECTED_EOF, end),
             QuickError::Syntax(SyntaxError::UnclosedComment) => {
                 located(&dotnet::eof_while("Comment"), self.locate(&buf, 4))
             }
@@ -1436,26 +1260,19 @@ impl<R: BufRead> Parser<R> {
             }
             QuickError::Syntax(SyntaxError::UnclosedDoctype)
             | QuickError::IllFormed(IllFormedError::MissingDoctypeName) => self.dtd_error(&buf),
-            QuickError::Syntax(SyntaxError::UnclosedTag) if buf == b"</" => {
-                located(&dotnet::eof_while("Name"), end)
-            }
+            QuickError::Syntax(SyntaxError::UnclosedTag) if buf == b"</" => located(&dotnet::eof_while("Name"), end),
             // quick-xml consumed the `<` of a bare `<` at the end without buffering it.
             QuickError::Syntax(SyntaxError::UnclosedTag) if buf.is_empty() => {
                 self.end_of_input_error_at(end.advanced(b"<"))
             }
             QuickError::Syntax(SyntaxError::UnclosedTag) => self.end_of_input_error_at(end),
             QuickError::Syntax(
-                SyntaxError::UnclosedSingleQuotedAttributeValue
-                | SyntaxError::UnclosedDoubleQuotedAttributeValue,
+                SyntaxError::UnclosedSingleQuotedAttributeValue | SyntaxError::UnclosedDoubleQuotedAttributeValue,
             ) => located(dotnet::UNCLOSED_LITERAL, end),
-            QuickError::Encoding(EncodingError::Utf8(e)) => XmlError::located(
-                XmlErrorKind::Encoding,
-                dotnet::BAD_BYTES,
-                self.locate(&buf, e.valid_up_to()),
-            ),
-            QuickError::Encoding(_) => {
-                XmlError::located(XmlErrorKind::Encoding, dotnet::BAD_BYTES, end)
+            QuickError::Encoding(EncodingError::Utf8(e)) => {
+                XmlError::located(XmlErrorKind::Encoding, dotnet::BAD_BYTES, self.locate(&buf, e.valid_up_to()))
             }
+            QuickError::Encoding(_) => XmlError::located(XmlErrorKind::Encoding, dotnet::BAD_BYTES, end),
             // The configuration above keeps quick-xml from raising anything else.
             other => located(&format!("{other}."), end),
         };
@@ -1473,9 +1290,7 @@ impl<R: BufRead> Parser<R> {
                         "The value of attribute '{name}' exceeds the max_attribute_len limit \
                          of {limit} bytes."
                     ),
-                    None => format!(
-                        "An attribute value exceeds the max_attribute_len limit of {limit} bytes."
-                    ),
+                    None => format!("An attribute value exceeds the max_attribute_len limit of {limit} bytes."),
                 };
                 XmlError::located(XmlErrorKind::Limit, text, self.locate(buf, start))
             }
@@ -1487,10 +1302,9 @@ impl<R: BufRead> Parser<R> {
                         "The element '{}' that starts on line {}, position {}",
                         child.qname, child.at.line, child.at.column
                     ),
-                    (Scope::RootLevel, None) => format!(
-                        "The node that starts on line {}, position {}",
-                        self.at.line, self.at.column
-                    ),
+                    (Scope::RootLevel, None) => {
+                        format!("The node that starts on line {}, position {}", self.at.line, self.at.column)
+                    }
                 };
                 XmlError::located(
                     XmlErrorKind::Limit,
@@ -1507,11 +1321,7 @@ fn unexpected_token(found: char, expected: &str) -> String {
 }
 
 fn duplicate_attribute(qname: &str, at: Cursor) -> XmlError {
-    XmlError::located(
-        XmlErrorKind::Syntax,
-        format!("'{qname}' is a duplicate attribute name."),
-        at,
-    )
+    XmlError::located(XmlErrorKind::Syntax, format!("'{qname}' is a duplicate attribute name."), at)
 }
 
 /// For a namespace declaration, the prefix it binds (`None` for the default namespace).
@@ -1550,13 +1360,8 @@ fn attribute_name_before(tag: &[u8], quote: usize) -> Option<&str> {
         return None;
     }
     let name_end = before[..eq].iter().rposition(|&b| !is_whitespace(b))? + 1;
-    let name_start = before[..name_end]
-        .iter()
-        .rposition(|&b| is_whitespace(b) || b == b'<')
-        .map_or(0, |p| p + 1);
-    std::str::from_utf8(&before[name_start..name_end])
-        .ok()
-        .filter(|n| !n.is_empty())
+    let name_start = before[..name_end].iter().rposition(|&b| is_whitespace(b) || b == b'<').map_or(0, |p| p + 1);
+    std::str::from_utf8(&before[name_start..name_end]).ok().filter(|n| !n.is_empty())
 }
 
 fn is_whitespace(b: u8) -> bool {
@@ -1681,11 +1486,7 @@ fn parse_tag(
         };
         let value = value_start..value_start + length;
         i = value.end + 1;
-        attrs.push(RawAttr {
-            name,
-            value,
-            at: Cursor::START,
-        });
+        attrs.push(RawAttr { name, value, at: Cursor::START });
     }
 }
 
@@ -1697,11 +1498,7 @@ fn parse_reference(s: &str, amp: usize, next: Option<char>) -> Result<(char, usi
     let start = amp + 1;
     if bytes.get(start) == Some(&b'#') {
         let hex = bytes.get(start + 1) == Some(&b'x');
-        let (radix, digits) = if hex {
-            (16, start + 2)
-        } else {
-            (10, start + 1)
-        };
+        let (radix, digits) = if hex { (16, start + 2) } else { (10, start + 1) };
         let mut value: u32 = 0;
         let mut i = digits;
         while let Some(d) = bytes.get(i).and_then(|&b| char::from(b).to_digit(radix)) {
@@ -1710,11 +1507,7 @@ fn parse_reference(s: &str, amp: usize, next: Option<char>) -> Result<(char, usi
             i += 1;
         }
         if i == digits || bytes.get(i) != Some(&b';') {
-            let syntax = if hex {
-                Malformed::HexRef
-            } else {
-                Malformed::DecimalRef
-            };
+            let syntax = if hex { Malformed::HexRef } else { Malformed::DecimalRef };
             return Err(fault(syntax, i));
         }
         if value > 0x10FFFF {
@@ -1727,13 +1520,7 @@ fn parse_reference(s: &str, amp: usize, next: Option<char>) -> Result<(char, usi
     }
     let name_end = s[start..]
         .char_indices()
-        .find(|&(k, c)| {
-            !(if k == 0 {
-                is_name_start(c)
-            } else {
-                is_name_char(c) || c == ':'
-            })
-        })
+        .find(|&(k, c)| !(if k == 0 { is_name_start(c) } else { is_name_char(c) || c == ':' }))
         .map_or(s.len(), |(k, _)| start + k);
     if name_end == start {
         return Err(fault(Malformed::EntityName, start));
@@ -1802,10 +1589,7 @@ fn decode_attribute(s: &str, value: Range<usize>, out: &mut String) -> Result<()
 
 /// Appends character data (a whole text token) decoded, with line breaks normalised.
 fn decode_text(s: &str, next: Option<char>, out: &mut String) -> Result<(), Fault> {
-    if !s
-        .bytes()
-        .any(|b| is_special(b) && !matches!(b, b'\n' | b'\t'))
-    {
+    if !s.bytes().any(|b| is_special(b) && !matches!(b, b'\n' | b'\t')) {
         out.push_str(s);
         return Ok(());
     }
@@ -1839,10 +1623,7 @@ fn decode_text(s: &str, next: Option<char>, out: &mut String) -> Result<(), Faul
 fn check_chars(s: &str, range: Range<usize>) -> Result<(), Fault> {
     let base = range.start;
     let raw = &s[range];
-    if !raw
-        .bytes()
-        .any(|b| (b < 0x20 && !is_whitespace(b)) || b == 0xEF)
-    {
+    if !raw.bytes().any(|b| (b < 0x20 && !is_whitespace(b)) || b == 0xEF) {
         return Ok(());
     }
     match raw.char_indices().find(|&(_, c)| !is_xml_char(c)) {

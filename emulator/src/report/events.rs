@@ -127,9 +127,7 @@ impl EventKind {
 /// `MM/dd/yyyy HH:mm:ss.fff`, UTC.
 pub fn event_time(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
-        .format(format_description!(
-            "[month]/[day]/[year] [hour]:[minute]:[second].[subsecond digits:3]"
-        ))
+        .format(format_description!("[month]/[day]/[year] [hour]:[minute]:[second].[subsecond digits:3]"))
         .expect("UTC times format")
 }
 
@@ -141,21 +139,14 @@ fn bool_text(value: bool) -> String {
 fn millis_text(ms: f64) -> String {
     let text = format!("{ms:.4}");
     let trimmed = text.trim_end_matches('0').trim_end_matches('.');
-    if trimmed.is_empty() {
-        "0".into()
-    } else {
-        trimmed.to_string()
-    }
+    if trimmed.is_empty() { "0".into() } else { trimmed.to_string() }
 }
 
 impl Event {
     /// The fields in order, all as strings.
     pub fn fields(&self) -> Vec<(&'static str, String)> {
         let mut f: Vec<(&'static str, String)> = Vec::with_capacity(26);
-        let job_type = [
-            ("MigrationType", "None".to_string()),
-            ("MigrationDirection", "Import".to_string()),
-        ];
+        let job_type = [("MigrationType", "None".to_string()), ("MigrationDirection", "Import".to_string())];
         let retry = ("TotalRetryCount", self.total_retry_count.to_string());
         match &self.kind {
             EventKind::JobQueued { site_id, db_id } => {
@@ -164,14 +155,7 @@ impl Event {
                 f.push(("DbId", db_id.to_string()));
                 f.push(retry);
             }
-            EventKind::JobPostponed {
-                next_pickup_time,
-                site_id,
-                db_id,
-                jobs_in_queue,
-                reason_code,
-                reason,
-            } => {
+            EventKind::JobPostponed { next_pickup_time, site_id, db_id, jobs_in_queue, reason_code, reason } => {
                 f.extend(job_type);
                 f.push(("NextPickupTime", event_time(*next_pickup_time)));
                 f.push(("SiteId", site_id.to_string()));
@@ -182,14 +166,7 @@ impl Event {
                 f.push(retry);
             }
             EventKind::JobLogFileCreate { file_name } => f.push(("FileName", file_name.clone())),
-            EventKind::JobStart {
-                site_id,
-                web_id,
-                db_id,
-                farm_id,
-                server_id,
-                subscription_id,
-            } => {
+            EventKind::JobStart { site_id, web_id, db_id, farm_id, server_id, subscription_id } => {
                 f.extend(job_type);
                 for (name, id) in [
                     ("SiteId", site_id),
@@ -222,10 +199,7 @@ impl Event {
                 f.push(("ErrorType", p.error_type.clone()));
                 f.push(("Message", p.message.clone()));
             }
-            EventKind::JobCancelled {
-                cancelled_by_user,
-                reason,
-            } => {
+            EventKind::JobCancelled { cancelled_by_user, reason } => {
                 f.extend(job_type);
                 f.push(retry);
                 f.push(("CancelledByUser", bool_text(*cancelled_by_user)));
@@ -245,11 +219,8 @@ impl Event {
 
     /// The compact JSON the queue and GetMigrationJobProgress carry.
     pub fn to_json(&self) -> String {
-        let object: Map<String, Value> = self
-            .fields()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), Value::String(v)))
-            .collect();
+        let object: Map<String, Value> =
+            self.fields().into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
         Value::Object(object).to_string()
     }
 }
@@ -259,10 +230,7 @@ impl Counters {
         f.push(("FilesCreated", self.files_created.to_string()));
         f.push(("BytesProcessed", self.bytes_processed.to_string()));
         f.push(("ObjectsProcessed", self.objects_processed.to_string()));
-        f.push((
-            "TotalExpectedSPObjects",
-            self.total_expected_sp_objects.to_string(),
-        ));
+        f.push(("TotalExpectedSPObjects", self.total_expected_sp_objects.to_string()));
         f.push(("TotalErrors", self.total_errors.to_string()));
         f.push(("TotalWarnings", self.total_warnings.to_string()));
         f.push(("WaitTimeOnSqlThrottlingMilliseconds", "0".into()));
@@ -274,21 +242,10 @@ impl Counters {
         f.push(("CreatedOrUpdatedFileStatsBySize", self.file_stats_json()));
         f.push(("ObjectsStatsByType", self.object_stats_json()));
         f.push(("TotalExpectedBytes", "0".into()));
-        f.push((
-            "FilesCreatedIrrespectiveOfVersions",
-            self.files_created_irrespective_of_versions.to_string(),
-        ));
-        f.push((
-            "BytesProcessedOnlyCurrentVersion",
-            self.bytes_processed_only_current_version.to_string(),
-        ));
+        f.push(("FilesCreatedIrrespectiveOfVersions", self.files_created_irrespective_of_versions.to_string()));
+        f.push(("BytesProcessedOnlyCurrentVersion", self.bytes_processed_only_current_version.to_string()));
         if progress {
-            f.push((
-                "LastSpObjectId",
-                self.last_sp_object_id
-                    .map(|id| id.to_string())
-                    .unwrap_or_default(),
-            ));
+            f.push(("LastSpObjectId", self.last_sp_object_id.map(|id| id.to_string()).unwrap_or_default()));
         }
     }
 
@@ -364,21 +321,8 @@ mod tests {
             total_expected_sp_objects: 6,
             total_errors: 2,
             total_duration_ms: 372_294.086_1,
-            file_stats_by_size: vec![(
-                "0-1K",
-                FileStats {
-                    count: 1,
-                    total_size: 3,
-                    ..Default::default()
-                },
-            )],
-            objects_stats_by_type: vec![(
-                "SPUser".into(),
-                ObjectStats {
-                    count: 1,
-                    ..Default::default()
-                },
-            )],
+            file_stats_by_size: vec![("0-1K", FileStats { count: 1, total_size: 3, ..Default::default() })],
+            objects_stats_by_type: vec![("SPUser".into(), ObjectStats { count: 1, ..Default::default() })],
             files_created_irrespective_of_versions: 1,
             bytes_processed_only_current_version: 111_001,
             ..Default::default()
@@ -422,12 +366,7 @@ mod tests {
             ]
         );
         let json: serde_json::Value = serde_json::from_str(&event.to_json()).unwrap();
-        assert!(
-            json.as_object()
-                .unwrap()
-                .values()
-                .all(serde_json::Value::is_string)
-        );
+        assert!(json.as_object().unwrap().values().all(serde_json::Value::is_string));
         assert_eq!(json["TotalDurationInMs"], "372294.0861");
         assert_eq!(json["IsShallowCopy"], "False");
         assert_eq!(json["Time"], "04/11/2024 14:51:53.500");
@@ -487,9 +426,6 @@ mod tests {
     fn millis_and_times() {
         assert_eq!(millis_text(0.0), "0");
         assert_eq!(millis_text(12.5), "12.5");
-        assert_eq!(
-            event_time(datetime!(2020-09-29 19:56:02.883 +02:00)),
-            "09/29/2020 17:56:02.883"
-        );
+        assert_eq!(event_time(datetime!(2020-09-29 19:56:02.883 +02:00)), "09/29/2020 17:56:02.883");
     }
 }

@@ -60,13 +60,7 @@ impl JobLog {
     /// Starts empty log files in `dir`.
     pub fn create(dir: &Path) -> io::Result<JobLog> {
         let file = || tempfile::tempfile_in(dir).map(BufWriter::new);
-        Ok(JobLog {
-            full: file()?,
-            errors: file()?,
-            warnings: file()?,
-            error_lines: 0,
-            warning_lines: 0,
-        })
+        Ok(JobLog { full: file()?, errors: file()?, warnings: file()?, error_lines: 0, warning_lines: 0 })
     }
 
     /// A free-text line in the full log.
@@ -75,20 +69,10 @@ impl JobLog {
     }
 
     /// A warning or error: one line in the full log and the same line in its subset file.
-    pub fn problem(
-        &mut self,
-        at: OffsetDateTime,
-        category: Category,
-        problem: &Problem,
-    ) -> io::Result<()> {
+    pub fn problem(&mut self, at: OffsetDateTime, category: Category, problem: &Problem) -> io::Result<()> {
         let text = format!(
             "[{}] [{}] [{}] [{}] [{}] {}",
-            problem.object_type,
-            problem.url,
-            problem.id,
-            problem.error_code,
-            problem.error_type,
-            problem.message
+            problem.object_type, problem.url, problem.id, problem.error_code, problem.error_type, problem.message
         );
         write_line(&mut self.full, at, category, &text)?;
         if category == Category::Warning {
@@ -102,41 +86,21 @@ impl JobLog {
 
     /// The finished files: the full log always, the subsets only when they have lines.
     pub fn finish(self, base: &str) -> io::Result<Vec<LogFile>> {
-        let mut files = vec![LogFile {
-            name: format!("{base}.log"),
-            bytes: contents(self.full)?,
-        }];
+        let mut files = vec![LogFile { name: format!("{base}.log"), bytes: contents(self.full)? }];
         if self.error_lines > 0 {
-            files.push(LogFile {
-                name: format!("{base}.err"),
-                bytes: contents(self.errors)?,
-            });
+            files.push(LogFile { name: format!("{base}.err"), bytes: contents(self.errors)? });
         }
         if self.warning_lines > 0 {
-            files.push(LogFile {
-                name: format!("{base}.wrn"),
-                bytes: contents(self.warnings)?,
-            });
+            files.push(LogFile { name: format!("{base}.wrn"), bytes: contents(self.warnings)? });
         }
         Ok(files)
     }
 }
 
-fn write_line(
-    out: &mut impl Write,
-    at: OffsetDateTime,
-    category: Category,
-    text: &str,
-) -> io::Result<()> {
+fn write_line(out: &mut impl Write, at: OffsetDateTime, category: Category, text: &str) -> io::Result<()> {
     // One record per line: embedded line breaks would split a record.
     let text = text.replace(['\r', '\n'], " ");
-    write!(
-        out,
-        "[{}] {}: {}\r\n",
-        event_time(at),
-        category.as_str(),
-        text
-    )
+    write!(out, "[{}] {}: {}\r\n", event_time(at), category.as_str(), text)
 }
 
 fn contents(writer: BufWriter<std::fs::File>) -> io::Result<Vec<u8>> {
@@ -157,12 +121,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut log = JobLog::create(dir.path()).unwrap();
         let at = datetime!(2025-05-20 09:20:51.129 UTC);
-        log.line(
-            at,
-            Category::Progress,
-            "Start Time: 05/20/2025 09:20:51.129.",
-        )
-        .unwrap();
+        log.line(at, Category::Progress, "Start Time: 05/20/2025 09:20:51.129.").unwrap();
         let problem = Problem {
             object_type: "File".into(),
             url: "Shared Documents/a.docx".into(),
@@ -182,13 +141,6 @@ mod tests {
             "[05/20/2025 09:20:51.129] Progress: Start Time: 05/20/2025 09:20:51.129.\r\n\
              [05/20/2025 09:20:51.129] Error: [File] [Shared Documents/a.docx] [cb471d5f-593f-4a63-b59e-8eae3e35b08a] [-2147024816] [Microsoft.SharePoint.SPException] A file with the name 'x' already exists. second line\r\n"
         );
-        assert_eq!(
-            files[1].bytes,
-            full.lines()
-                .nth(1)
-                .map(|l| format!("{l}\r\n"))
-                .unwrap()
-                .into_bytes()
-        );
+        assert_eq!(files[1].bytes, full.lines().nth(1).map(|l| format!("{l}\r\n")).unwrap().into_bytes());
     }
 }

@@ -36,7 +36,8 @@ mod tests {
         // events.md §8: key 0x00..0x1F, IV 0x00..0x0F.
         let key = JobKey::from_bytes(&(0u8..32).collect::<Vec<_>>()).unwrap();
         let iv: [u8; 16] = (0u8..16).collect::<Vec<_>>().try_into().unwrap();
-        let event = r#"{"Event":"JobQueued","JobId":"845daca4-5529-4b0e-85ab-a603efee5b12","Time":"09/29/2020 19:56:02.883"}"#;
+        let event =
+            r#"{"Event":"JobQueued","JobId":"845daca4-5529-4b0e-85ab-a603efee5b12","Time":"09/29/2020 19:56:02.883"}"#;
         let job = "845daca4-5529-4b0e-85ab-a603efee5b12".parse().unwrap();
         let sealed = envelope(job, event, &key, &iv);
         assert_eq!(

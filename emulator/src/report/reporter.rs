@@ -107,34 +107,16 @@ impl<'a> Reporter<'a> {
     }
 
     /// One object handled, of a manifest type such as `SPFile`, with its versions.
-    pub fn object_done(
-        &mut self,
-        object_type: &str,
-        id: Option<Uuid>,
-        versions: u64,
-        took: Duration,
-    ) {
+    pub fn object_done(&mut self, object_type: &str, id: Option<Uuid>, versions: u64, took: Duration) {
         self.counters.objects_processed += 1;
         if id.is_some() {
             self.counters.last_sp_object_id = id;
         }
-        let stats = match self
-            .counters
-            .objects_stats_by_type
-            .iter_mut()
-            .find(|(t, _)| t == object_type)
-        {
+        let stats = match self.counters.objects_stats_by_type.iter_mut().find(|(t, _)| t == object_type) {
             Some((_, stats)) => stats,
             None => {
-                self.counters
-                    .objects_stats_by_type
-                    .push((object_type.to_string(), ObjectStats::default()));
-                &mut self
-                    .counters
-                    .objects_stats_by_type
-                    .last_mut()
-                    .expect("just pushed")
-                    .1
+                self.counters.objects_stats_by_type.push((object_type.to_string(), ObjectStats::default()));
+                &mut self.counters.objects_stats_by_type.last_mut().expect("just pushed").1
             }
         };
         stats.count += 1;
@@ -156,31 +138,13 @@ impl<'a> Reporter<'a> {
         self.counters.bytes_processed += version_sizes.iter().sum::<u64>();
         self.counters.files_created_irrespective_of_versions += 1;
         self.counters.bytes_processed_only_current_version += current;
-        let label = BUCKETS
-            .iter()
-            .find(|(limit, _)| current < *limit)
-            .map_or("10G+", |(_, label)| *label);
-        let stats = match self
-            .counters
-            .file_stats_by_size
-            .iter_mut()
-            .find(|(l, _)| *l == label)
-        {
+        let label = BUCKETS.iter().find(|(limit, _)| current < *limit).map_or("10G+", |(_, label)| *label);
+        let stats = match self.counters.file_stats_by_size.iter_mut().find(|(l, _)| *l == label) {
             Some((_, stats)) => stats,
             None => {
-                self.counters
-                    .file_stats_by_size
-                    .push((label, FileStats::default()));
-                self.counters
-                    .file_stats_by_size
-                    .sort_by_key(|(l, _)| BUCKETS.iter().position(|(_, b)| b == l));
-                &mut self
-                    .counters
-                    .file_stats_by_size
-                    .iter_mut()
-                    .find(|(l, _)| *l == label)
-                    .expect("just added")
-                    .1
+                self.counters.file_stats_by_size.push((label, FileStats::default()));
+                self.counters.file_stats_by_size.sort_by_key(|(l, _)| BUCKETS.iter().position(|(_, b)| b == l));
+                &mut self.counters.file_stats_by_size.iter_mut().find(|(l, _)| *l == label).expect("just added").1
             }
         };
         stats.count += 1;
@@ -201,10 +165,7 @@ impl<'a> Reporter<'a> {
 
     /// The counters so far, with the elapsed time.
     pub fn counters(&self) -> Counters {
-        Counters {
-            total_duration_ms: self.started.elapsed().as_secs_f64() * 1000.0,
-            ..self.counters.clone()
-        }
+        Counters { total_duration_ms: self.started.elapsed().as_secs_f64() * 1000.0, ..self.counters.clone() }
     }
 
     pub fn errors_and_warnings(&self) -> (u64, u64) {

@@ -91,11 +91,7 @@ mod tests {
         assert_eq!(first.size, 500_000);
         assert_eq!(first.sha256, hex::encode(Sha256::digest(&body)));
         let mut back = Vec::new();
-        store
-            .get(&first.sha256)
-            .unwrap()
-            .read_to_end(&mut back)
-            .unwrap();
+        store.get(&first.sha256).unwrap().read_to_end(&mut back).unwrap();
         assert_eq!(back, body);
         // Only the one body remains: no temporary files left behind.
         let files: Vec<_> = walk(store.root());
@@ -106,11 +102,7 @@ mod tests {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.is_dir() {
-                out.extend(walk(&path))
-            } else {
-                out.push(path)
-            }
+            if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
         }
         out
     }

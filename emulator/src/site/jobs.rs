@@ -72,11 +72,7 @@ const JOB_COLUMNS: &str = "id, site_id, web_id, state, source_uri, manifest_uri,
 
 impl Db {
     /// Records a new job in state `Created` together with its first event.
-    pub fn insert_job(
-        &mut self,
-        job: &JobRecord,
-        first_event: (&str, OffsetDateTime, &str),
-    ) -> Result<(), Error> {
+    pub fn insert_job(&mut self, job: &JobRecord, first_event: (&str, OffsetDateTime, &str)) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO jobs (id, site_id, web_id, state, source_uri, manifest_uri, queue_uri, encryption_key, attempt, created, next_pickup)
@@ -102,17 +98,11 @@ impl Db {
 
     /// Forgets a job whose creation failed after it was written.
     pub fn delete_job(&mut self, id: Uuid) -> Result<(), Error> {
-        self.conn
-            .execute("DELETE FROM jobs WHERE id = ?1", [id.to_string()])?;
+        self.conn.execute("DELETE FROM jobs WHERE id = ?1", [id.to_string()])?;
         Ok(())
     }
 
-    pub fn set_job_state(
-        &mut self,
-        id: Uuid,
-        state: JobState,
-        at: OffsetDateTime,
-    ) -> Result<(), Error> {
+    pub fn set_job_state(&mut self, id: Uuid, state: JobState, at: OffsetDateTime) -> Result<(), Error> {
         let ended = (state == JobState::Ended).then(|| to_text(at));
         self.conn.execute(
             "UPDATE jobs SET state = ?2, ended = coalesce(?3, ended) WHERE id = ?1",
@@ -123,10 +113,7 @@ impl Db {
 
     pub fn job(&self, id: Uuid) -> Result<Option<JobRecord>, Error> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-        Ok(self
-            .conn
-            .query_row(&sql, [id.to_string()], job_row)
-            .optional()?)
+        Ok(self.conn.query_row(&sql, [id.to_string()], job_row).optional()?)
     }
 
     /// Takes the oldest queued job that is due, marking it `Processing` and counting the
@@ -140,47 +127,26 @@ impl Db {
         let Some(job) = tx.query_row(&sql, [to_text(now)], job_row).optional()? else {
             return Ok(None);
         };
-        tx.execute(
-            "UPDATE jobs SET state = 'processing', attempt = attempt + 1 WHERE id = ?1",
-            [job.id.to_string()],
-        )?;
+        tx.execute("UPDATE jobs SET state = 'processing', attempt = attempt + 1 WHERE id = ?1", [job.id.to_string()])?;
         tx.commit()?;
-        Ok(Some(JobRecord {
-            state: JobState::Processing,
-            attempt: job.attempt + 1,
-            ..job
-        }))
+        Ok(Some(JobRecord { state: JobState::Processing, attempt: job.attempt + 1, ..job }))
     }
 
     /// The earliest future pickup time of a queued job, for the scheduler's timer.
     pub fn next_pickup(&self) -> Result<Option<OffsetDateTime>, Error> {
-        let text: Option<String> = self.conn.query_row(
-            "SELECT min(next_pickup) FROM jobs WHERE state = 'queued'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(text.and_then(|t| {
-            OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
-        }))
+        let text: Option<String> =
+            self.conn.query_row("SELECT min(next_pickup) FROM jobs WHERE state = 'queued'", [], |r| r.get(0))?;
+        Ok(text.and_then(|t| OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()))
     }
 
     /// After a restart: attempts that were running are re-queued (they restart with the next
     /// TotalRetryCount), and jobs whose creation was interrupted are queued.
     pub fn requeue_interrupted(&mut self) -> Result<usize, Error> {
-        Ok(self.conn.execute(
-            "UPDATE jobs SET state = 'queued' WHERE state IN ('processing', 'created')",
-            [],
-        )?)
+        Ok(self.conn.execute("UPDATE jobs SET state = 'queued' WHERE state IN ('processing', 'created')", [])?)
     }
 
     /// Appends an event; returns its sequence number.
-    pub fn append_event(
-        &mut self,
-        job_id: Uuid,
-        name: &str,
-        time: OffsetDateTime,
-        body: &str,
-    ) -> Result<u64, Error> {
+    pub fn append_event(&mut self, job_id: Uuid, name: &str, time: OffsetDateTime, body: &str) -> Result<u64, Error> {
         let tx = self.conn.transaction()?;
         let seq = insert_event(&tx, job_id, (name, time, body))?;
         tx.commit()?;
@@ -189,15 +155,10 @@ impl Db {
 
     /// Events with a sequence number above `after`, in order.
     pub fn events_after(&self, job_id: Uuid, after: u64) -> Result<Vec<StoredEvent>, Error> {
-        let mut statement = self.conn.prepare(
-            "SELECT seq, name, body FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq",
-        )?;
+        let mut statement =
+            self.conn.prepare("SELECT seq, name, body FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq")?;
         let rows = statement.query_map(params![job_id.to_string(), after as i64], |r| {
-            Ok(StoredEvent {
-                seq: r.get::<_, i64>(0)? as u64,
-                name: r.get(1)?,
-                body: r.get(2)?,
-            })
+            Ok(StoredEvent { seq: r.get::<_, i64>(0)? as u64, name: r.get(1)?, body: r.get(2)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -207,20 +168,13 @@ impl Db {
         let mut statement = self.conn.prepare(
             "SELECT id, state FROM jobs WHERE site_id = ?1 AND state IN ('created', 'queued', 'processing') ORDER BY created",
         )?;
-        let rows = statement.query_map([site_id.to_string()], |r| {
-            Ok((r.guid(0)?, JobState::parse(&r.get::<_, String>(1)?)))
-        })?;
+        let rows = statement
+            .query_map([site_id.to_string()], |r| Ok((r.guid(0)?, JobState::parse(&r.get::<_, String>(1)?))))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Records a log file written for a job.
-    pub fn record_log_file(
-        &mut self,
-        job_id: Uuid,
-        name: &str,
-        sha256: &str,
-        size: u64,
-    ) -> Result<(), Error> {
+    pub fn record_log_file(&mut self, job_id: Uuid, name: &str, sha256: &str, size: u64) -> Result<(), Error> {
         self.conn.execute(
             "INSERT INTO job_log_files (job_id, name, content_sha256, size) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (job_id, name) DO UPDATE SET content_sha256 = ?3, size = ?4",
@@ -265,9 +219,8 @@ fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
 }
 
 fn optional_time(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<OffsetDateTime>> {
-    Ok(r.get::<_, Option<String>>(idx)?.and_then(|t| {
-        OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
-    }))
+    Ok(r.get::<_, Option<String>>(idx)?
+        .and_then(|t| OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()))
 }
 
 #[cfg(test)]
@@ -297,68 +250,22 @@ mod tests {
     fn lifecycle_and_events() {
         let store = Store::open(None).unwrap();
         let now = OffsetDateTime::now_utc();
-        let site = store
-            .blocking(|db| db.apply_site(&SiteSpec::named("/sites/a", "A").plan().unwrap(), now))
-            .unwrap();
+        let site = store.blocking(|db| db.apply_site(&SiteSpec::named("/sites/a", "A").plan().unwrap(), now)).unwrap();
         let record = job(site.id, site.root_web_id);
-        store
-            .blocking(|db| db.insert_job(&record, ("JobQueued", now, "{\"Event\":\"JobQueued\"}")))
-            .unwrap();
-        assert!(
-            store
-                .blocking(|db| db.claim_next_job(now))
-                .unwrap()
-                .is_none(),
-            "created jobs are not picked up"
-        );
-        store
-            .blocking(|db| db.set_job_state(record.id, JobState::Queued, now))
-            .unwrap();
-        let claimed = store
-            .blocking(|db| db.claim_next_job(now))
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (claimed.id, claimed.attempt, claimed.state),
-            (record.id, 1, JobState::Processing)
-        );
-        assert_eq!(
-            store
-                .blocking(|db| db.append_event(record.id, "JobStart", now, "{}"))
-                .unwrap(),
-            2
-        );
+        store.blocking(|db| db.insert_job(&record, ("JobQueued", now, "{\"Event\":\"JobQueued\"}"))).unwrap();
+        assert!(store.blocking(|db| db.claim_next_job(now)).unwrap().is_none(), "created jobs are not picked up");
+        store.blocking(|db| db.set_job_state(record.id, JobState::Queued, now)).unwrap();
+        let claimed = store.blocking(|db| db.claim_next_job(now)).unwrap().unwrap();
+        assert_eq!((claimed.id, claimed.attempt, claimed.state), (record.id, 1, JobState::Processing));
+        assert_eq!(store.blocking(|db| db.append_event(record.id, "JobStart", now, "{}")).unwrap(), 2);
         let events = store.blocking(|db| db.events_after(record.id, 1)).unwrap();
-        assert_eq!(
-            events
-                .iter()
-                .map(|e| (e.seq, e.name.as_str()))
-                .collect::<Vec<_>>(),
-            [(2, "JobStart")]
-        );
-        assert_eq!(
-            store.blocking(|db| db.queued_jobs(site.id)).unwrap(),
-            [(record.id, JobState::Processing)]
-        );
+        assert_eq!(events.iter().map(|e| (e.seq, e.name.as_str())).collect::<Vec<_>>(), [(2, "JobStart")]);
+        assert_eq!(store.blocking(|db| db.queued_jobs(site.id)).unwrap(), [(record.id, JobState::Processing)]);
 
         // A restart mid-attempt puts the job back in the queue for its next attempt.
         assert_eq!(store.blocking(|db| db.requeue_interrupted()).unwrap(), 1);
-        assert_eq!(
-            store
-                .blocking(|db| db.claim_next_job(now))
-                .unwrap()
-                .unwrap()
-                .attempt,
-            2
-        );
-        store
-            .blocking(|db| db.set_job_state(record.id, JobState::Ended, now))
-            .unwrap();
-        assert!(
-            store
-                .blocking(|db| db.queued_jobs(site.id))
-                .unwrap()
-                .is_empty()
-        );
+        assert_eq!(store.blocking(|db| db.claim_next_job(now)).unwrap().unwrap().attempt, 2);
+        store.blocking(|db| db.set_job_state(record.id, JobState::Ended, now)).unwrap();
+        assert!(store.blocking(|db| db.queued_jobs(site.id)).unwrap().is_empty());
     }
 }

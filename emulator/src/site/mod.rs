@@ -88,23 +88,13 @@ impl Store {
                 (conn, ContentStore::open(dir.join("content"))?, None)
             }
             None => {
-                let scratch = tempfile::Builder::new()
-                    .prefix("spmig-content-")
-                    .tempdir()?;
+                let scratch = tempfile::Builder::new().prefix("spmig-content-").tempdir()?;
                 let content = ContentStore::open(scratch.path())?;
-                (
-                    Connection::open_in_memory()?,
-                    content,
-                    Some(Arc::new(scratch)),
-                )
+                (Connection::open_in_memory()?, content, Some(Arc::new(scratch)))
             }
         };
         schema::prepare(&mut conn, data.is_some())?;
-        Ok(Store {
-            db: Arc::new(Mutex::new(Db { conn })),
-            content,
-            _scratch: scratch,
-        })
+        Ok(Store { db: Arc::new(Mutex::new(Db { conn })), content, _scratch: scratch })
     }
 
     /// Runs `f` with the database on the blocking pool.
@@ -145,22 +135,18 @@ impl Db {
 /// Formats a time as stored: RFC 3339, UTC, milliseconds.
 pub(crate) fn to_text(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    let at = at
-        .replace_nanosecond(at.millisecond() as u32 * 1_000_000)
-        .expect("valid nanosecond");
+    let at = at.replace_nanosecond(at.millisecond() as u32 * 1_000_000).expect("valid nanosecond");
     at.format(&Rfc3339).expect("UTC times always format")
 }
 
 fn from_text(idx: usize, text: String) -> rusqlite::Result<OffsetDateTime> {
-    OffsetDateTime::parse(&text, &Rfc3339).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
+    OffsetDateTime::parse(&text, &Rfc3339)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn guid(idx: usize, text: String) -> rusqlite::Result<Uuid> {
-    Uuid::parse_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
+    Uuid::parse_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// Column readers that turn stored text back into typed values.
@@ -175,9 +161,7 @@ impl RowExt for rusqlite::Row<'_> {
         guid(idx, self.get(idx)?)
     }
     fn opt_guid(&self, idx: usize) -> rusqlite::Result<Option<Uuid>> {
-        self.get::<_, Option<String>>(idx)?
-            .map(|t| guid(idx, t))
-            .transpose()
+        self.get::<_, Option<String>>(idx)?.map(|t| guid(idx, t)).transpose()
     }
     fn time(&self, idx: usize) -> rusqlite::Result<OffsetDateTime> {
         from_text(idx, self.get(idx)?)

@@ -68,8 +68,7 @@ pub struct UserWrite {
     pub system_id: Option<Vec<u8>>,
 }
 
-const FILE_SELECT: &str =
-    "SELECT f.id, f.web_id, f.list_id, f.folder_id, f.name, f.server_relative_url, f.item_id,
+const FILE_SELECT: &str = "SELECT f.id, f.web_id, f.list_id, f.folder_id, f.name, f.server_relative_url, f.item_id,
            f.author_id, f.modified_by_id, f.time_created, f.time_last_modified,
            v.version, v.content_sha256, v.size, v.created, v.created_by_id, v.checkin_comment
     FROM files f JOIN file_versions v ON v.file_id = f.id
@@ -80,8 +79,7 @@ pub(super) const FOLDER_SELECT: &str =
              + (SELECT count(*) FROM folders c WHERE c.parent_id = f.id),
            f.time_created, f.time_last_modified
     FROM folders f";
-const ITEM_SELECT: &str =
-    "SELECT list_id, id, unique_id, content_type_id, file_id, folder_id, author_id, editor_id,
+const ITEM_SELECT: &str = "SELECT list_id, id, unique_id, content_type_id, file_id, folder_id, author_id, editor_id,
            created, modified, moderation_status, version FROM list_items";
 
 impl Db {
@@ -100,19 +98,22 @@ impl Db {
         if let Some(id) = existing {
             return Ok((id, true));
         }
-        let id: i64 = tx.query_row(
-            "SELECT next_principal_id FROM site_collections WHERE id = ?1",
-            [&site],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "UPDATE site_collections SET next_principal_id = ?2 WHERE id = ?1",
-            params![site, id + 1],
-        )?;
+        let id: i64 =
+            tx.query_row("SELECT next_principal_id FROM site_collections WHERE id = ?1", [&site], |r| r.get(0))?;
+        tx.execute("UPDATE site_collections SET next_principal_id = ?2 WHERE id = ?1", params![site, id + 1])?;
         tx.execute(
             "INSERT INTO users (site_id, id, login_name, title, email, is_site_admin, is_deleted, system_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![site, id, user.login_name, user.title, user.email, user.is_site_admin, user.is_deleted, user.system_id],
+            params![
+                site,
+                id,
+                user.login_name,
+                user.title,
+                user.email,
+                user.is_site_admin,
+                user.is_deleted,
+                user.system_id
+            ],
         )?;
         tx.commit()?;
         Ok((id, false))
@@ -140,14 +141,8 @@ impl Db {
 
     /// A list by id, in whatever web it is.
     pub fn list_anywhere(&self, id: Uuid) -> Result<Option<List>, Error> {
-        let web: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT web_id FROM lists WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let web: Option<String> =
+            self.conn.query_row("SELECT web_id FROM lists WHERE id = ?1", [id.to_string()], |r| r.get(0)).optional()?;
         match web {
             Some(web) => self.list(web.parse().expect("stored GUIDs parse"), id),
             None => Ok(None),
@@ -161,11 +156,7 @@ impl Db {
 
     pub fn folders_in(&self, parent_id: Uuid) -> Result<Vec<Folder>, Error> {
         let sql = format!("{FOLDER_SELECT} WHERE f.parent_id = ?1 ORDER BY f.name COLLATE NOCASE");
-        Ok(self
-            .conn
-            .prepare(&sql)?
-            .query_map([parent_id.to_string()], folder_row)?
-            .collect::<Result<_, _>>()?)
+        Ok(self.conn.prepare(&sql)?.query_map([parent_id.to_string()], folder_row)?.collect::<Result<_, _>>()?)
     }
 
     /// Creates the folder, or updates the one with the same id (moving it when its URL
@@ -173,11 +164,7 @@ impl Db {
     pub fn put_folder(&mut self, folder: &FolderWrite) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         let at_url: Option<String> = tx
-            .query_row(
-                "SELECT id FROM folders WHERE server_relative_url = ?1",
-                [&folder.url],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM folders WHERE server_relative_url = ?1", [&folder.url], |r| r.get(0))
             .optional()?;
         if let Some(other) = at_url.filter(|other| *other != folder.id.to_string()) {
             return Err(Error::Conflict(format!(
@@ -212,19 +199,12 @@ impl Db {
 
     pub fn file(&self, id: Uuid) -> Result<Option<File>, Error> {
         let sql = format!("{FILE_SELECT} WHERE f.id = ?1");
-        Ok(self
-            .conn
-            .query_row(&sql, [id.to_string()], file_row)
-            .optional()?)
+        Ok(self.conn.query_row(&sql, [id.to_string()], file_row).optional()?)
     }
 
     pub fn files_in(&self, folder_id: Uuid) -> Result<Vec<File>, Error> {
         let sql = format!("{FILE_SELECT} WHERE f.folder_id = ?1 ORDER BY f.name COLLATE NOCASE");
-        Ok(self
-            .conn
-            .prepare(&sql)?
-            .query_map([folder_id.to_string()], file_row)?
-            .collect::<Result<_, _>>()?)
+        Ok(self.conn.prepare(&sql)?.query_map([folder_id.to_string()], file_row)?.collect::<Result<_, _>>()?)
     }
 
     /// Every version of a file, oldest first.
@@ -239,25 +219,14 @@ impl Db {
 
     /// Writes a file with exactly `versions` (behaviour 117: an existing file with the same id
     /// is replaced with all its versions). A different file at the URL is a conflict.
-    pub fn replace_file(
-        &mut self,
-        file: &FileWrite,
-        versions: &[FileVersion],
-    ) -> Result<(), Error> {
+    pub fn replace_file(&mut self, file: &FileWrite, versions: &[FileVersion]) -> Result<(), Error> {
         assert!(!versions.is_empty(), "a file has at least one version");
         let tx = self.conn.transaction()?;
         let at_url: Option<String> = tx
-            .query_row(
-                "SELECT id FROM files WHERE server_relative_url = ?1",
-                [&file.url],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM files WHERE server_relative_url = ?1", [&file.url], |r| r.get(0))
             .optional()?;
         if let Some(other) = at_url.filter(|other| *other != file.id.to_string()) {
-            return Err(Error::Conflict(format!(
-                "A file with the name '{}' already exists (id {other}).",
-                file.url
-            )));
+            return Err(Error::Conflict(format!("A file with the name '{}' already exists (id {other}).", file.url)));
         }
         let item_id = preserved_item_id(&tx, file.id)?;
         tx.execute("DELETE FROM files WHERE id = ?1", [file.id.to_string()])?;
@@ -306,11 +275,9 @@ impl Db {
         let tx = self.conn.transaction()?;
         let list = item.list_id.to_string();
         let holder: Option<String> = tx
-            .query_row(
-                "SELECT unique_id FROM list_items WHERE list_id = ?1 AND id = ?2",
-                params![list, item.id],
-                |r| r.get(0),
-            )
+            .query_row("SELECT unique_id FROM list_items WHERE list_id = ?1 AND id = ?2", params![list, item.id], |r| {
+                r.get(0)
+            })
             .optional()?;
         if let Some(other) = holder.filter(|u| *u != item.unique_id.to_string()) {
             return Err(Error::Conflict(format!(
@@ -346,10 +313,7 @@ impl Db {
                 item.version,
             ],
         )?;
-        tx.execute(
-            "DELETE FROM list_item_fields WHERE list_id = ?1 AND item_id = ?2",
-            params![list, item.id],
-        )?;
+        tx.execute("DELETE FROM list_item_fields WHERE list_id = ?1 AND item_id = ?2", params![list, item.id])?;
         for (name, value) in &item.fields {
             tx.execute(
                 "INSERT INTO list_item_fields (list_id, item_id, name, value) VALUES (?1, ?2, ?3, ?4)
@@ -357,21 +321,12 @@ impl Db {
                 params![list, item.id, name, value],
             )?;
         }
-        tx.execute(
-            "UPDATE lists SET next_item_id = max(next_item_id, ?2 + 1) WHERE id = ?1",
-            params![list, item.id],
-        )?;
+        tx.execute("UPDATE lists SET next_item_id = max(next_item_id, ?2 + 1) WHERE id = ?1", params![list, item.id])?;
         if let Some(file) = item.file_id {
-            tx.execute(
-                "UPDATE files SET item_id = ?2 WHERE id = ?1",
-                params![file.to_string(), item.id],
-            )?;
+            tx.execute("UPDATE files SET item_id = ?2 WHERE id = ?1", params![file.to_string(), item.id])?;
         }
         if let Some(folder) = item.folder_id {
-            tx.execute(
-                "UPDATE folders SET item_id = ?2 WHERE id = ?1",
-                params![folder.to_string(), item.id],
-            )?;
+            tx.execute("UPDATE folders SET item_id = ?2 WHERE id = ?1", params![folder.to_string(), item.id])?;
         }
         tx.commit()?;
         Ok(())
@@ -379,29 +334,22 @@ impl Db {
 
     pub fn list_item(&self, list_id: Uuid, id: i64) -> Result<Option<ListItem>, Error> {
         let sql = format!("{ITEM_SELECT} WHERE list_id = ?1 AND id = ?2");
-        let item = self
-            .conn
-            .query_row(&sql, params![list_id.to_string(), id], item_row)
-            .optional()?;
+        let item = self.conn.query_row(&sql, params![list_id.to_string(), id], item_row).optional()?;
         item.map(|item| self.with_fields(item)).transpose()
     }
 
     /// The list item of a file, if it has one.
     pub fn list_item_of_file(&self, file_id: Uuid) -> Result<Option<ListItem>, Error> {
         let sql = format!("{ITEM_SELECT} WHERE file_id = ?1");
-        let item = self
-            .conn
-            .query_row(&sql, [file_id.to_string()], item_row)
-            .optional()?;
+        let item = self.conn.query_row(&sql, [file_id.to_string()], item_row).optional()?;
         item.map(|item| self.with_fields(item)).transpose()
     }
 
     fn with_fields(&self, mut item: ListItem) -> Result<ListItem, Error> {
-        let mut statement =
-            self.conn.prepare("SELECT name, value FROM list_item_fields WHERE list_id = ?1 AND item_id = ?2 ORDER BY name")?;
-        let rows = statement.query_map(params![item.list_id.to_string(), item.id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+        let mut statement = self
+            .conn
+            .prepare("SELECT name, value FROM list_item_fields WHERE list_id = ?1 AND item_id = ?2 ORDER BY name")?;
+        let rows = statement.query_map(params![item.list_id.to_string(), item.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         item.fields = rows.collect::<Result<_, _>>()?;
         Ok(item)
     }
@@ -410,11 +358,7 @@ impl Db {
 /// A re-imported file keeps the list item id it had until its item is written again.
 fn preserved_item_id(tx: &Transaction<'_>, file_id: Uuid) -> Result<Option<i64>, Error> {
     Ok(tx
-        .query_row(
-            "SELECT item_id FROM files WHERE id = ?1",
-            [file_id.to_string()],
-            |r| r.get(0),
-        )
+        .query_row("SELECT item_id FROM files WHERE id = ?1", [file_id.to_string()], |r| r.get(0))
         .optional()?
         .flatten())
 }

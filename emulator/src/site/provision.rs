@@ -48,53 +48,18 @@ pub struct ListSummary {
 /// SharePoint's built-in role definitions: id, name, role type kind, permission mask
 /// (high, low), order, hidden.
 const ROLE_DEFINITIONS: &[(i64, &str, i32, i64, i64, i32, bool)] = &[
-    (
-        1_073_741_829,
-        "Full Control",
-        5,
-        2_147_483_647,
-        4_294_967_295,
-        1,
-        false,
-    ),
+    (1_073_741_829, "Full Control", 5, 2_147_483_647, 4_294_967_295, 1, false),
     (1_073_741_828, "Design", 4, 432, 1_012_866_047, 32, false),
     (1_073_741_830, "Edit", 6, 432, 1_011_030_767, 48, false),
-    (
-        1_073_741_827,
-        "Contribute",
-        3,
-        432,
-        1_011_028_719,
-        64,
-        false,
-    ),
+    (1_073_741_827, "Contribute", 3, 432, 1_011_028_719, 64, false),
     (1_073_741_826, "Read", 2, 176, 138_612_833, 128, false),
-    (
-        1_073_741_825,
-        "Limited Access",
-        1,
-        48,
-        134_418_528,
-        160,
-        true,
-    ),
-    (
-        1_073_741_924,
-        "View Only",
-        0,
-        176,
-        138_612_801,
-        2_147_483_647,
-        false,
-    ),
+    (1_073_741_825, "Limited Access", 1, 48, 134_418_528, 160, true),
+    (1_073_741_924, "View Only", 0, 176, 138_612_801, 2_147_483_647, false),
 ];
 
 /// The three default groups of a team site: id, title suffix, role definition on the root web.
-const DEFAULT_GROUPS: &[(i64, &str, i64)] = &[
-    (3, "Owners", 1_073_741_829),
-    (4, "Visitors", 1_073_741_826),
-    (5, "Members", 1_073_741_830),
-];
+const DEFAULT_GROUPS: &[(i64, &str, i64)] =
+    &[(3, "Owners", 1_073_741_829), (4, "Visitors", 1_073_741_826), (5, "Members", 1_073_741_830)];
 const FIRST_FREE_PRINCIPAL_ID: i64 = 6;
 
 /// Site content types every site collection starts with: id, name, group.
@@ -106,35 +71,22 @@ const CONTENT_TYPES: &[(&str, &str, &str)] = &[
 
 impl Db {
     /// Creates whatever of `plan` does not exist yet, in one transaction.
-    pub fn apply_site(
-        &mut self,
-        plan: &SitePlan,
-        now: OffsetDateTime,
-    ) -> Result<SiteOutcome, Error> {
+    pub fn apply_site(&mut self, plan: &SitePlan, now: OffsetDateTime) -> Result<SiteOutcome, Error> {
         let tx = self.conn.transaction()?;
         let now = to_text(now);
         let mut created = Vec::new();
 
         let by_id: Option<String> = tx
-            .query_row(
-                "SELECT server_relative_url FROM site_collections WHERE id = ?1",
-                [plan.id.to_string()],
-                |r| r.get(0),
-            )
+            .query_row("SELECT server_relative_url FROM site_collections WHERE id = ?1", [plan.id.to_string()], |r| {
+                r.get(0)
+            })
             .optional()?;
         let by_url: Option<String> = tx
-            .query_row(
-                "SELECT id FROM site_collections WHERE server_relative_url = ?1",
-                [&plan.url],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM site_collections WHERE server_relative_url = ?1", [&plan.url], |r| r.get(0))
             .optional()?;
         match (by_id, by_url) {
             (Some(url), _) if !url.eq_ignore_ascii_case(&plan.url) => {
-                return Err(Error::Conflict(format!(
-                    "the site collection id {} already belongs to '{url}'",
-                    plan.id
-                )));
+                return Err(Error::Conflict(format!("the site collection id {} already belongs to '{url}'", plan.id)));
             }
             (None, Some(other)) => {
                 return Err(Error::Conflict(format!(
@@ -167,10 +119,7 @@ impl Db {
 fn create_site_collection(tx: &Transaction<'_>, plan: &SitePlan, now: &str) -> Result<(), Error> {
     let root = &plan.webs[0];
     if let Some(site) = web_owner(tx, &root.url)? {
-        return Err(Error::Conflict(format!(
-            "'{}' is already a web of the site collection {site}",
-            root.url
-        )));
+        return Err(Error::Conflict(format!("'{}' is already a web of the site collection {site}", root.url)));
     }
     tx.execute(
         "INSERT INTO site_collections (id, server_relative_url, root_web_id, next_principal_id, created)
@@ -217,56 +166,30 @@ fn create_site_collection(tx: &Transaction<'_>, plan: &SitePlan, now: &str) -> R
 }
 
 /// Creates the web if missing; returns whether it did.
-fn ensure_web(
-    tx: &Transaction<'_>,
-    site_id: Uuid,
-    web: &WebPlan,
-    now: &str,
-) -> Result<bool, Error> {
+fn ensure_web(tx: &Transaction<'_>, site_id: Uuid, web: &WebPlan, now: &str) -> Result<bool, Error> {
     let existing: Option<(String, String)> = tx
-        .query_row(
-            "SELECT site_id, server_relative_url FROM webs WHERE id = ?1",
-            [web.id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT site_id, server_relative_url FROM webs WHERE id = ?1", [web.id.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     if let Some((site, url)) = existing {
         if site != site_id.to_string() || !url.eq_ignore_ascii_case(&web.url) {
-            return Err(Error::Conflict(format!(
-                "the web id {} already belongs to '{url}'",
-                web.id
-            )));
+            return Err(Error::Conflict(format!("the web id {} already belongs to '{url}'", web.id)));
         }
         return Ok(false);
     }
     if let Some(other) = tx
-        .query_row(
-            "SELECT id FROM webs WHERE server_relative_url = ?1",
-            [&web.url],
-            |r| r.get::<_, String>(0),
-        )
+        .query_row("SELECT id FROM webs WHERE server_relative_url = ?1", [&web.url], |r| r.get::<_, String>(0))
         .optional()?
     {
-        return Err(Error::Conflict(format!(
-            "a web already exists at '{}' with id {other}, not {}",
-            web.url, web.id
-        )));
+        return Err(Error::Conflict(format!("a web already exists at '{}' with id {other}, not {}", web.url, web.id)));
     }
     let parent: Option<String> = match &web.parent_url {
         None => None,
         Some(url) => Some(
-            tx.query_row(
-                "SELECT id FROM webs WHERE server_relative_url = ?1",
-                [url],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| {
-                Error::Conflict(format!(
-                    "the parent web '{url}' of '{}' does not exist",
-                    web.url
-                ))
-            })?,
+            tx.query_row("SELECT id FROM webs WHERE server_relative_url = ?1", [url], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| Error::Conflict(format!("the parent web '{url}' of '{}' does not exist", web.url)))?,
         ),
     };
     tx.execute(
@@ -291,11 +214,8 @@ fn ensure_web(
 
 /// Creates the list and its root folder if missing; returns whether it did.
 fn ensure_list(tx: &Transaction<'_>, list: &ListPlan, now: &str) -> Result<bool, Error> {
-    let web_id: String = tx.query_row(
-        "SELECT id FROM webs WHERE server_relative_url = ?1",
-        [&list.web_url],
-        |r| r.get(0),
-    )?;
+    let web_id: String =
+        tx.query_row("SELECT id FROM webs WHERE server_relative_url = ?1", [&list.web_url], |r| r.get(0))?;
     let existing: Option<(String, String)> = tx
         .query_row(
             "SELECT l.web_id, f.server_relative_url FROM lists l JOIN folders f ON f.id = l.root_folder_id WHERE l.id = ?1",
@@ -305,10 +225,7 @@ fn ensure_list(tx: &Transaction<'_>, list: &ListPlan, now: &str) -> Result<bool,
         .optional()?;
     if let Some((web, url)) = existing {
         if web != web_id || !url.eq_ignore_ascii_case(&list.url) {
-            return Err(Error::Conflict(format!(
-                "the list id {} already belongs to the list at '{url}'",
-                list.id
-            )));
+            return Err(Error::Conflict(format!("the list id {} already belongs to the list at '{url}'", list.id)));
         }
         return Ok(false);
     }
@@ -366,29 +283,11 @@ fn ensure_list(tx: &Transaction<'_>, list: &ListPlan, now: &str) -> Result<bool,
 }
 
 fn web_owner(tx: &Transaction<'_>, url: &str) -> Result<Option<String>, Error> {
-    Ok(tx
-        .query_row(
-            "SELECT site_id FROM webs WHERE server_relative_url = ?1",
-            [url],
-            |r| r.get(0),
-        )
-        .optional()?)
+    Ok(tx.query_row("SELECT site_id FROM webs WHERE server_relative_url = ?1", [url], |r| r.get(0)).optional()?)
 }
 
-fn summarize(
-    tx: &Transaction<'_>,
-    plan: &SitePlan,
-    created: Vec<String>,
-) -> Result<SiteOutcome, Error> {
-    let webs = plan
-        .webs
-        .iter()
-        .map(|w| WebSummary {
-            id: w.id,
-            url: w.url.clone(),
-            title: w.title.clone(),
-        })
-        .collect();
+fn summarize(tx: &Transaction<'_>, plan: &SitePlan, created: Vec<String>) -> Result<SiteOutcome, Error> {
+    let webs = plan.webs.iter().map(|w| WebSummary { id: w.id, url: w.url.clone(), title: w.title.clone() }).collect();
     let lists = plan
         .lists
         .iter()
@@ -400,17 +299,12 @@ fn summarize(
             base_template: l.template.number,
         })
         .collect();
-    let root_web_id: String = tx.query_row(
-        "SELECT root_web_id FROM site_collections WHERE id = ?1",
-        [plan.id.to_string()],
-        |r| r.get(0),
-    )?;
+    let root_web_id: String =
+        tx.query_row("SELECT root_web_id FROM site_collections WHERE id = ?1", [plan.id.to_string()], |r| r.get(0))?;
     Ok(SiteOutcome {
         id: plan.id,
         url: plan.url.clone(),
-        root_web_id: root_web_id
-            .parse()
-            .map_err(|_| Error::Conflict("stored root web id is not a GUID".into()))?,
+        root_web_id: root_web_id.parse().map_err(|_| Error::Conflict("stored root web id is not a GUID".into()))?,
         webs,
         lists,
         created,

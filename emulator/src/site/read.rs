@@ -10,24 +10,19 @@ use super::{Db, Error, RowExt};
 const SITE_COLUMNS: &str = "id, server_relative_url, root_web_id, created";
 const WEB_COLUMNS: &str = "id, site_id, parent_web_id, server_relative_url, title, description, \
                            web_template, configuration, language, created, last_modified";
-const LIST_SELECT: &str =
-    "SELECT l.id, l.web_id, l.title, l.description, l.base_template, l.base_type, l.hidden,
+const LIST_SELECT: &str = "SELECT l.id, l.web_id, l.title, l.description, l.base_template, l.base_type, l.hidden,
            l.enable_versioning, l.enable_minor_versions, l.root_folder_id, f.server_relative_url,
            (SELECT count(*) FROM list_items i WHERE i.list_id = l.id), l.created, l.last_modified
     FROM lists l JOIN folders f ON f.id = l.root_folder_id";
 impl Db {
     pub fn sites(&self) -> Result<Vec<SiteCollection>, Error> {
-        let sql =
-            format!("SELECT {SITE_COLUMNS} FROM site_collections ORDER BY server_relative_url");
+        let sql = format!("SELECT {SITE_COLUMNS} FROM site_collections ORDER BY server_relative_url");
         collect(self.conn.prepare(&sql)?.query_map([], site_row)?)
     }
 
     pub fn site(&self, id: Uuid) -> Result<Option<SiteCollection>, Error> {
         let sql = format!("SELECT {SITE_COLUMNS} FROM site_collections WHERE id = ?1");
-        Ok(self
-            .conn
-            .query_row(&sql, [id.to_string()], site_row)
-            .optional()?)
+        Ok(self.conn.query_row(&sql, [id.to_string()], site_row).optional()?)
     }
 
     /// The web at exactly this server-relative URL (case-insensitive), with its site collection.
@@ -36,53 +31,35 @@ impl Db {
         let Some(web) = self.conn.query_row(&sql, [url], web_row).optional()? else {
             return Ok(None);
         };
-        let site = self
-            .site(web.site_id)?
-            .expect("foreign key keeps a web's site collection");
+        let site = self.site(web.site_id)?.expect("foreign key keeps a web's site collection");
         Ok(Some((site, web)))
     }
 
     pub fn web(&self, id: Uuid) -> Result<Option<Web>, Error> {
         let sql = format!("SELECT {WEB_COLUMNS} FROM webs WHERE id = ?1");
-        Ok(self
-            .conn
-            .query_row(&sql, [id.to_string()], web_row)
-            .optional()?)
+        Ok(self.conn.query_row(&sql, [id.to_string()], web_row).optional()?)
     }
 
     pub fn lists_of_web(&self, web_id: Uuid) -> Result<Vec<List>, Error> {
         let sql = format!("{LIST_SELECT} WHERE l.web_id = ?1 ORDER BY l.title COLLATE NOCASE");
-        collect(
-            self.conn
-                .prepare(&sql)?
-                .query_map([web_id.to_string()], list_row)?,
-        )
+        collect(self.conn.prepare(&sql)?.query_map([web_id.to_string()], list_row)?)
     }
 
     /// A list of the web by id.
     pub fn list(&self, web_id: Uuid, id: Uuid) -> Result<Option<List>, Error> {
         let sql = format!("{LIST_SELECT} WHERE l.web_id = ?1 AND l.id = ?2");
-        Ok(self
-            .conn
-            .query_row(&sql, params![web_id.to_string(), id.to_string()], list_row)
-            .optional()?)
+        Ok(self.conn.query_row(&sql, params![web_id.to_string(), id.to_string()], list_row).optional()?)
     }
 
     /// A list of the web by title (case-insensitive, as `getbytitle` is).
     pub fn list_by_title(&self, web_id: Uuid, title: &str) -> Result<Option<List>, Error> {
         let sql = format!("{LIST_SELECT} WHERE l.web_id = ?1 AND l.title = ?2 COLLATE NOCASE");
-        Ok(self
-            .conn
-            .query_row(&sql, params![web_id.to_string(), title], list_row)
-            .optional()?)
+        Ok(self.conn.query_row(&sql, params![web_id.to_string(), title], list_row).optional()?)
     }
 
     pub fn folder(&self, id: Uuid) -> Result<Option<Folder>, Error> {
         let sql = format!("{FOLDER_SELECT} WHERE f.id = ?1");
-        Ok(self
-            .conn
-            .query_row(&sql, [id.to_string()], folder_row)
-            .optional()?)
+        Ok(self.conn.query_row(&sql, [id.to_string()], folder_row).optional()?)
     }
 }
 
@@ -91,12 +68,7 @@ fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> Result<Vec<T>,
 }
 
 fn site_row(r: &Row<'_>) -> rusqlite::Result<SiteCollection> {
-    Ok(SiteCollection {
-        id: r.guid(0)?,
-        url: r.get(1)?,
-        root_web_id: r.guid(2)?,
-        created: r.time(3)?,
-    })
+    Ok(SiteCollection { id: r.guid(0)?, url: r.get(1)?, root_web_id: r.guid(2)?, created: r.time(3)? })
 }
 
 fn web_row(r: &Row<'_>) -> rusqlite::Result<Web> {
@@ -151,27 +123,15 @@ mod tests {
         assert!(again.created.is_empty());
         assert_eq!(again.root_web_id, first.root_web_id);
 
-        let (site, web) = store
-            .blocking(|db| db.web_by_url("/SITES/DEV"))
-            .unwrap()
-            .unwrap();
+        let (site, web) = store.blocking(|db| db.web_by_url("/SITES/DEV")).unwrap().unwrap();
         assert_eq!(site.id, plan.id);
         assert_eq!(web.title, "Dev");
         assert_eq!(web.created, now);
         let lists = store.blocking(|db| db.lists_of_web(web.id)).unwrap();
         assert_eq!(lists.len(), 2);
-        let docs = store
-            .blocking(|db| db.list_by_title(web.id, "documents"))
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (docs.base_template, docs.base_type, docs.item_count),
-            (101, 1, 0)
-        );
-        let root = store
-            .blocking(|db| db.folder(docs.root_folder_id))
-            .unwrap()
-            .unwrap();
+        let docs = store.blocking(|db| db.list_by_title(web.id, "documents")).unwrap().unwrap();
+        assert_eq!((docs.base_template, docs.base_type, docs.item_count), (101, 1, 0));
+        let root = store.blocking(|db| db.folder(docs.root_folder_id)).unwrap().unwrap();
         assert_eq!(root.url, "/sites/dev/Shared Documents");
         assert_eq!(root.name, "Shared Documents");
     }
@@ -185,32 +145,16 @@ mod tests {
 
         let mut other = SiteSpec::named("/sites/dev", "Dev");
         other.id = Some(uuid::Uuid::from_u128(1));
-        let err = store
-            .blocking(|db| db.apply_site(&other.plan().unwrap(), now))
-            .unwrap_err();
-        assert!(
-            matches!(&err, Error::Conflict(m) if m.contains("already exists at '/sites/dev'")),
-            "{err}"
-        );
+        let err = store.blocking(|db| db.apply_site(&other.plan().unwrap(), now)).unwrap_err();
+        assert!(matches!(&err, Error::Conflict(m) if m.contains("already exists at '/sites/dev'")), "{err}");
 
         // A new site whose sub-web clashes with nothing, but whose root is an existing web.
         let mut with_web = SiteSpec::named("/sites/two", "Two");
-        with_web.web.push(WebSpec {
-            url: "/sites/two/a".into(),
-            ..Default::default()
-        });
-        store
-            .blocking(|db| db.apply_site(&with_web.plan().unwrap(), now))
-            .unwrap();
+        with_web.web.push(WebSpec { url: "/sites/two/a".into(), ..Default::default() });
+        store.blocking(|db| db.apply_site(&with_web.plan().unwrap(), now)).unwrap();
         let nested = SiteSpec::named("/sites/two/a", "Nested").plan().unwrap();
-        let err = store
-            .blocking(|db| db.apply_site(&nested, now))
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("is already a web of the site collection"),
-            "{err}"
-        );
+        let err = store.blocking(|db| db.apply_site(&nested, now)).unwrap_err();
+        assert!(err.to_string().contains("is already a web of the site collection"), "{err}");
         assert_eq!(store.blocking(|db| db.sites()).unwrap().len(), 2);
     }
 }

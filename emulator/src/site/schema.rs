@@ -23,10 +23,7 @@ pub fn prepare(conn: &mut Connection, on_disk: bool) -> Result<(), Error> {
 
     let current: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if current > VERSION {
-        return Err(Error::SchemaTooNew {
-            found: current,
-            supported: VERSION,
-        });
+        return Err(Error::SchemaTooNew { found: current, supported: VERSION });
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
@@ -46,20 +43,12 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         prepare(&mut conn, false).unwrap();
         prepare(&mut conn, false).unwrap();
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(version, VERSION);
-        let fk: bool = conn
-            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-            .unwrap();
+        let fk: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert!(fk);
 
-        conn.pragma_update(None, "user_version", VERSION + 1)
-            .unwrap();
-        assert!(matches!(
-            prepare(&mut conn, false),
-            Err(Error::SchemaTooNew { .. })
-        ));
+        conn.pragma_update(None, "user_version", VERSION + 1).unwrap();
+        assert!(matches!(prepare(&mut conn, false), Err(Error::SchemaTooNew { .. })));
     }
 }

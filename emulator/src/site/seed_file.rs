@@ -69,10 +69,7 @@ pub fn load(path: &Path) -> Result<Vec<SitePlan>, SeedFileError> {
 
 /// Validates seed text; `name` is used in messages.
 pub fn parse(name: &str, text: &str) -> Result<Vec<SitePlan>, SeedFileError> {
-    let fail = |problems| SeedFileError {
-        file: name.to_string(),
-        problems,
-    };
+    let fail = |problems| SeedFileError { file: name.to_string(), problems };
     let seed: SeedFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|span| line_of(text, span.start));
         fail(vec![(line, e.message().trim().to_string())])
@@ -95,10 +92,9 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<SitePlan>, SeedFileError> {
                 }
                 plans.push(plan);
             }
-            Err(site_errors) => errors.extend(site_errors.into_iter().map(|e| SpecError {
-                path: e.path.prefixed(&prefix),
-                message: e.message,
-            })),
+            Err(site_errors) => errors.extend(
+                site_errors.into_iter().map(|e| SpecError { path: e.path.prefixed(&prefix), message: e.message }),
+            ),
         }
     }
     if errors.is_empty() {
@@ -108,10 +104,8 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<SitePlan>, SeedFileError> {
     let problems = errors
         .into_iter()
         .map(|e| {
-            let line = document
-                .as_ref()
-                .and_then(|doc| span_of(doc.get_ref(), &e.path.0))
-                .map(|start| line_of(text, start));
+            let line =
+                document.as_ref().and_then(|doc| span_of(doc.get_ref(), &e.path.0)).map(|start| line_of(text, start));
             (line, e.to_string())
         })
         .collect();
@@ -131,10 +125,9 @@ fn span_of(table: &DeTable<'_>, path: &[PathSegment]) -> Option<usize> {
         let found = match (current.get_ref(), rest.first()) {
             (_, None) => None,
             (DeValue::Array(items), Some(PathSegment::Index(i))) => items.get(*i),
-            (DeValue::Table(t), Some(PathSegment::Key(k))) => t
-                .iter()
-                .find(|(name, _)| name.get_ref().as_ref() == *k)
-                .map(|(_, v)| v),
+            (DeValue::Table(t), Some(PathSegment::Key(k))) => {
+                t.iter().find(|(name, _)| name.get_ref().as_ref() == *k).map(|(_, v)| v)
+            }
             _ => None,
         };
         match found {
@@ -176,22 +169,13 @@ url = "/sites/finance"
         let plans = parse("sites.toml", text).unwrap();
         assert_eq!(plans.len(), 2);
         assert_eq!(plans[0].webs[1].url, "/sites/hr/team");
-        assert!(
-            plans[0]
-                .lists
-                .iter()
-                .any(|l| l.url == "/sites/hr/team/Lists/Contracts")
-        );
+        assert!(plans[0].lists.iter().any(|l| l.url == "/sites/hr/team/Lists/Contracts"));
         assert_eq!(plans[1].webs[0].title, "finance");
     }
 
     #[test]
     fn syntax_and_type_errors_name_the_line() {
-        let err = parse(
-            "s.toml",
-            "[[site]]\nurl = \"/sites/a\"\nid = \"not-a-guid\"\n",
-        )
-        .unwrap_err();
+        let err = parse("s.toml", "[[site]]\nurl = \"/sites/a\"\nid = \"not-a-guid\"\n").unwrap_err();
         assert_eq!(err.problems.len(), 1);
         assert_eq!(err.problems[0].0, Some(3), "{err}");
         assert!(err.to_string().starts_with("s.toml:3: "), "{err}");
@@ -209,13 +193,7 @@ url = "/sites/finance"
         let text = "[[site]]\nurl = \"/sites/a\"\n\n[[site]]\nurl = \"/sites/b\"\n\n[[site.list]]\ntitle = \"X\"\ntemplate = \"Nope\"\n\n[[site]]\nurl = \"/sites/a\"\n";
         let err = parse("s.toml", text).unwrap_err();
         let rendered = err.to_string();
-        assert!(
-            rendered.contains("s.toml:9: site[1].list[0].template: unknown list template"),
-            "{rendered}"
-        );
-        assert!(
-            rendered.contains("s.toml:12: site[2].url: '/sites/a' is already declared by site[0]"),
-            "{rendered}"
-        );
+        assert!(rendered.contains("s.toml:9: site[1].list[0].template: unknown list template"), "{rendered}");
+        assert!(rendered.contains("s.toml:12: site[2].url: '/sites/a' is already declared by site[0]"), "{rendered}");
     }
 }

@@ -82,68 +82,20 @@ pub struct ListTemplate {
 }
 
 impl ListTemplate {
-    pub const DOCUMENT_LIBRARY: ListTemplate = ListTemplate {
-        name: "DocumentLibrary",
-        number: 101,
-        base_type: 1,
-    };
-    pub const MAINTENANCE_LOGS: ListTemplate = ListTemplate {
-        name: "MaintenanceLogs",
-        number: 175,
-        base_type: 1,
-    };
+    pub const DOCUMENT_LIBRARY: ListTemplate = ListTemplate { name: "DocumentLibrary", number: 101, base_type: 1 };
+    pub const MAINTENANCE_LOGS: ListTemplate = ListTemplate { name: "MaintenanceLogs", number: 175, base_type: 1 };
     pub const ALL: &'static [ListTemplate] = &[
-        ListTemplate {
-            name: "GenericList",
-            number: 100,
-            base_type: 0,
-        },
+        ListTemplate { name: "GenericList", number: 100, base_type: 0 },
         Self::DOCUMENT_LIBRARY,
-        ListTemplate {
-            name: "Survey",
-            number: 102,
-            base_type: 4,
-        },
-        ListTemplate {
-            name: "Links",
-            number: 103,
-            base_type: 0,
-        },
-        ListTemplate {
-            name: "Announcements",
-            number: 104,
-            base_type: 0,
-        },
-        ListTemplate {
-            name: "Contacts",
-            number: 105,
-            base_type: 0,
-        },
-        ListTemplate {
-            name: "Events",
-            number: 106,
-            base_type: 0,
-        },
-        ListTemplate {
-            name: "Tasks",
-            number: 107,
-            base_type: 0,
-        },
-        ListTemplate {
-            name: "PictureLibrary",
-            number: 109,
-            base_type: 1,
-        },
-        ListTemplate {
-            name: "WebPageLibrary",
-            number: 119,
-            base_type: 1,
-        },
-        ListTemplate {
-            name: "TasksWithTimelineAndHierarchy",
-            number: 171,
-            base_type: 0,
-        },
+        ListTemplate { name: "Survey", number: 102, base_type: 4 },
+        ListTemplate { name: "Links", number: 103, base_type: 0 },
+        ListTemplate { name: "Announcements", number: 104, base_type: 0 },
+        ListTemplate { name: "Contacts", number: 105, base_type: 0 },
+        ListTemplate { name: "Events", number: 106, base_type: 0 },
+        ListTemplate { name: "Tasks", number: 107, base_type: 0 },
+        ListTemplate { name: "PictureLibrary", number: 109, base_type: 1 },
+        ListTemplate { name: "WebPageLibrary", number: 119, base_type: 1 },
+        ListTemplate { name: "TasksWithTimelineAndHierarchy", number: 171, base_type: 0 },
         Self::MAINTENANCE_LOGS,
     ];
 
@@ -252,10 +204,7 @@ const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f1b_7a8e_3c2d_4e5f_9a0b_1c2d_3e4f_
 
 /// The id an object gets when its declaration has none.
 pub fn derived_id(kind: &str, url: &str) -> Uuid {
-    Uuid::new_v5(
-        &ID_NAMESPACE,
-        format!("{kind}:{}", url.to_lowercase()).as_bytes(),
-    )
+    Uuid::new_v5(&ID_NAMESPACE, format!("{kind}:{}", url.to_lowercase()).as_bytes())
 }
 
 const DEFAULT_WEB_TEMPLATE: &str = "STS#3";
@@ -266,21 +215,14 @@ const RESERVED_SEGMENTS: &[&str] = &["_api", "_vti_bin", "_layouts", "_emulator"
 impl SiteSpec {
     /// A site collection with only a URL and title: what `/sites/dev` is by default.
     pub fn named(url: &str, title: &str) -> Self {
-        SiteSpec {
-            url: url.into(),
-            title: Some(title.into()),
-            ..Default::default()
-        }
+        SiteSpec { url: url.into(), title: Some(title.into()), ..Default::default() }
     }
 
     /// Validates the declaration, collecting every problem rather than stopping at the first.
     pub fn plan(&self) -> Result<SitePlan, Vec<SpecError>> {
         let mut errors = Vec::new();
         let mut fail = |path: &[PathSegment], message: String| {
-            errors.push(SpecError {
-                path: SpecPath::at(path),
-                message,
-            });
+            errors.push(SpecError { path: SpecPath::at(path), message });
         };
         use PathSegment::{Index, Key};
 
@@ -291,21 +233,15 @@ impl SiteSpec {
                 return Err(errors);
             }
         };
-        let (web_template, configuration) = parse_web_template(self.template.as_deref())
-            .unwrap_or_else(|e| {
-                fail(&[Key("template")], e);
-                (String::new(), 0)
-            });
+        let (web_template, configuration) = parse_web_template(self.template.as_deref()).unwrap_or_else(|e| {
+            fail(&[Key("template")], e);
+            (String::new(), 0)
+        });
         let root = WebPlan {
-            id: self
-                .root_web_id
-                .unwrap_or_else(|| derived_id("web", &site_url)),
+            id: self.root_web_id.unwrap_or_else(|| derived_id("web", &site_url)),
             url: site_url.clone(),
             parent_url: None,
-            title: self
-                .title
-                .clone()
-                .unwrap_or_else(|| last_segment(&site_url).to_string()),
+            title: self.title.clone().unwrap_or_else(|| last_segment(&site_url).to_string()),
             description: String::new(),
             web_template,
             configuration,
@@ -327,10 +263,7 @@ impl SiteSpec {
                 }
             };
             if !is_under(&url, &site_url) {
-                fail(
-                    &at("url"),
-                    format!("'{url}' is not under the site collection '{site_url}'"),
-                );
+                fail(&at("url"), format!("'{url}' is not under the site collection '{site_url}'"));
                 continue;
             }
             if webs.iter().any(|w| w.url.eq_ignore_ascii_case(&url)) {
@@ -339,27 +272,20 @@ impl SiteSpec {
             }
             let parent_url = parent_of(&url).to_string();
             if !webs.iter().any(|w| w.url.eq_ignore_ascii_case(&parent_url)) {
-                fail(
-                    &at("url"),
-                    format!("its parent web '{parent_url}' is not declared"),
-                );
+                fail(&at("url"), format!("its parent web '{parent_url}' is not declared"));
                 continue;
             }
             let id = spec.id.unwrap_or_else(|| derived_id("web", &url));
             if !ids.insert(id) {
                 fail(&at("id"), format!("the id {id} is used twice"));
             }
-            let (web_template, configuration) = parse_web_template(spec.template.as_deref())
-                .unwrap_or_else(|e| {
-                    fail(&at("template"), e);
-                    (String::new(), 0)
-                });
+            let (web_template, configuration) = parse_web_template(spec.template.as_deref()).unwrap_or_else(|e| {
+                fail(&at("template"), e);
+                (String::new(), 0)
+            });
             webs.push(WebPlan {
                 id,
-                title: spec
-                    .title
-                    .clone()
-                    .unwrap_or_else(|| last_segment(&url).to_string()),
+                title: spec.title.clone().unwrap_or_else(|| last_segment(&url).to_string()),
                 description: spec.description.clone().unwrap_or_default(),
                 url,
                 parent_url: Some(parent_url),
@@ -378,10 +304,7 @@ impl SiteSpec {
                     Ok(url) => match webs.iter().find(|w| w.url.eq_ignore_ascii_case(&url)) {
                         Some(web) => web.url.clone(),
                         None => {
-                            fail(
-                                &at("web"),
-                                format!("the web '{url}' is not declared in this site"),
-                            );
+                            fail(&at("web"), format!("the web '{url}' is not declared in this site"));
                             continue;
                         }
                     },
@@ -397,10 +320,7 @@ impl SiteSpec {
                     Some(t) => t,
                     None => {
                         let names: Vec<_> = ListTemplate::ALL.iter().map(|t| t.name).collect();
-                        fail(
-                            &at("template"),
-                            format!("unknown list template {t:?}; known: {}", names.join(", ")),
-                        );
+                        fail(&at("template"), format!("unknown list template {t:?}; known: {}", names.join(", ")));
                         continue;
                     }
                 },
@@ -410,11 +330,7 @@ impl SiteSpec {
                 continue;
             }
             let relative = spec.url.clone().unwrap_or_else(|| {
-                if template.is_library() {
-                    spec.title.clone()
-                } else {
-                    format!("Lists/{}", spec.title)
-                }
+                if template.is_library() { spec.title.clone() } else { format!("Lists/{}", spec.title) }
             });
             let url = match web_relative_url(&web_url, &relative) {
                 Ok(url) => url,
@@ -424,22 +340,13 @@ impl SiteSpec {
                 }
             };
             if let Some(other) = lists.iter().find(|l| {
-                l.web_url == web_url && l.title.eq_ignore_ascii_case(&spec.title)
-                    || l.url.eq_ignore_ascii_case(&url)
+                l.web_url == web_url && l.title.eq_ignore_ascii_case(&spec.title) || l.url.eq_ignore_ascii_case(&url)
             }) {
-                fail(
-                    &at("title"),
-                    format!(
-                        "the list '{}' at '{}' is declared twice",
-                        other.title, other.url
-                    ),
-                );
+                fail(&at("title"), format!("the list '{}' at '{}' is declared twice", other.title, other.url));
                 continue;
             }
             let id = spec.id.unwrap_or_else(|| derived_id("list", &url));
-            let root_folder_id = spec
-                .root_folder_id
-                .unwrap_or_else(|| derived_id("folder", &url));
+            let root_folder_id = spec.root_folder_id.unwrap_or_else(|| derived_id("folder", &url));
             for (field, id) in [("id", id), ("root_folder_id", root_folder_id)] {
                 if !ids.insert(id) {
                     fail(&at(field), format!("the id {id} is used twice"));
@@ -453,9 +360,7 @@ impl SiteSpec {
                 url,
                 root_folder_id,
                 template,
-                hidden: spec
-                    .hidden
-                    .unwrap_or(template == ListTemplate::MAINTENANCE_LOGS),
+                hidden: spec.hidden.unwrap_or(template == ListTemplate::MAINTENANCE_LOGS),
                 enable_versioning: spec.enable_versioning.unwrap_or(true),
                 enable_minor_versions: spec.enable_minor_versions.unwrap_or(false),
             });
@@ -469,16 +374,7 @@ impl SiteSpec {
         if !ids.insert(id) {
             fail(&[Key("id")], format!("the id {id} is used twice"));
         }
-        if errors.is_empty() {
-            Ok(SitePlan {
-                id,
-                url: site_url,
-                webs,
-                lists,
-            })
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(SitePlan { id, url: site_url, webs, lists }) } else { Err(errors) }
     }
 }
 
@@ -487,28 +383,16 @@ impl SiteSpec {
 fn add_default_lists(webs: &[WebPlan], lists: &mut Vec<ListPlan>) {
     let mut wanted = Vec::new();
     for (i, web) in webs.iter().enumerate() {
-        wanted.push((
-            web,
-            "Documents",
-            "Shared Documents",
-            ListTemplate::DOCUMENT_LIBRARY,
-        ));
+        wanted.push((web, "Documents", "Shared Documents", ListTemplate::DOCUMENT_LIBRARY));
         if i == 0 {
-            wanted.push((
-                web,
-                "Maintenance Logs",
-                "_catalogs/Maintenance Logs",
-                ListTemplate::MAINTENANCE_LOGS,
-            ));
+            wanted.push((web, "Maintenance Logs", "_catalogs/Maintenance Logs", ListTemplate::MAINTENANCE_LOGS));
         }
     }
     let mut taken: HashMap<String, ()> = lists.iter().map(|l| (l.url.to_lowercase(), ())).collect();
     for (web, title, relative, template) in wanted {
         let url = web_relative_url(&web.url, relative).expect("default list URLs are valid");
         let clash = taken.contains_key(&url.to_lowercase())
-            || lists
-                .iter()
-                .any(|l| l.web_url == web.url && l.title.eq_ignore_ascii_case(title));
+            || lists.iter().any(|l| l.web_url == web.url && l.title.eq_ignore_ascii_case(title));
         if clash {
             continue;
         }
@@ -533,9 +417,7 @@ fn add_default_lists(webs: &[WebPlan], lists: &mut Vec<ListPlan>) {
 pub fn server_relative_url(url: &str) -> Result<String, String> {
     let trimmed = url.trim();
     if !trimmed.starts_with('/') {
-        return Err(format!(
-            "'{url}' must be a server-relative URL starting with '/'"
-        ));
+        return Err(format!("'{url}' must be a server-relative URL starting with '/'"));
     }
     let body = trimmed.trim_end_matches('/');
     if body.is_empty() {
@@ -543,10 +425,7 @@ pub fn server_relative_url(url: &str) -> Result<String, String> {
     }
     for segment in body[1..].split('/') {
         check_segment(url, segment)?;
-        if RESERVED_SEGMENTS
-            .iter()
-            .any(|r| r.eq_ignore_ascii_case(segment))
-        {
+        if RESERVED_SEGMENTS.iter().any(|r| r.eq_ignore_ascii_case(segment)) {
             return Err(format!("'{url}' uses the reserved segment '{segment}'"));
         }
     }
@@ -572,13 +451,8 @@ fn check_segment(url: &str, segment: &str) -> Result<(), String> {
     if segment == "." || segment == ".." {
         return Err(format!("'{url}' has a relative segment '{segment}'"));
     }
-    if let Some(c) = segment
-        .chars()
-        .find(|c| FORBIDDEN.contains(c) || c.is_control())
-    {
-        return Err(format!(
-            "'{url}' contains the character {c:?}, which SharePoint does not allow in URLs"
-        ));
+    if let Some(c) = segment.chars().find(|c| FORBIDDEN.contains(c) || c.is_control()) {
+        return Err(format!("'{url}' contains the character {c:?}, which SharePoint does not allow in URLs"));
     }
     Ok(())
 }
@@ -586,22 +460,15 @@ fn check_segment(url: &str, segment: &str) -> Result<(), String> {
 fn parse_web_template(template: Option<&str>) -> Result<(String, i32), String> {
     let template = template.unwrap_or(DEFAULT_WEB_TEMPLATE);
     let parsed = template.split_once('#').and_then(|(name, config)| {
-        let valid_name =
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let valid_name = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         valid_name.then_some(())?;
         Some((name.to_ascii_uppercase(), config.parse().ok()?))
     });
-    parsed.ok_or_else(|| {
-        format!("'{template}' is not a web template such as STS#3 or SITEPAGEPUBLISHING#0")
-    })
+    parsed.ok_or_else(|| format!("'{template}' is not a web template such as STS#3 or SITEPAGEPUBLISHING#0"))
 }
 
 fn is_under(url: &str, parent: &str) -> bool {
-    let prefix = if parent == "/" {
-        "/".to_string()
-    } else {
-        format!("{parent}/")
-    };
+    let prefix = if parent == "/" { "/".to_string() } else { format!("{parent}/") };
     url.len() > prefix.len() && url[..prefix.len()].eq_ignore_ascii_case(&prefix)
 }
 
@@ -614,10 +481,7 @@ fn parent_of(url: &str) -> &str {
 }
 
 fn last_segment(url: &str) -> &str {
-    url.rsplit('/')
-        .next()
-        .filter(|s| !s.is_empty())
-        .unwrap_or("Root")
+    url.rsplit('/').next().filter(|s| !s.is_empty()).unwrap_or("Root")
 }
 
 #[cfg(test)]
@@ -630,27 +494,13 @@ mod tests {
         assert_eq!(plan.url, "/sites/dev");
         assert_eq!(plan.webs.len(), 1);
         assert_eq!(plan.webs[0].title, "Dev");
-        assert_eq!(
-            (
-                plan.webs[0].web_template.as_str(),
-                plan.webs[0].configuration
-            ),
-            ("STS", 3)
-        );
-        let urls: Vec<_> = plan
-            .lists
-            .iter()
-            .map(|l| (l.title.as_str(), l.url.as_str(), l.hidden))
-            .collect();
+        assert_eq!((plan.webs[0].web_template.as_str(), plan.webs[0].configuration), ("STS", 3));
+        let urls: Vec<_> = plan.lists.iter().map(|l| (l.title.as_str(), l.url.as_str(), l.hidden)).collect();
         assert_eq!(
             urls,
             [
                 ("Documents", "/sites/dev/Shared Documents", false),
-                (
-                    "Maintenance Logs",
-                    "/sites/dev/_catalogs/Maintenance Logs",
-                    true
-                ),
+                ("Maintenance Logs", "/sites/dev/_catalogs/Maintenance Logs", true),
             ]
         );
         // Stable across runs: ids derive from URLs.
@@ -662,15 +512,8 @@ mod tests {
         let spec = SiteSpec {
             url: "/sites/hr".into(),
             web: vec![
-                WebSpec {
-                    url: "/sites/hr/team/sub".into(),
-                    ..Default::default()
-                },
-                WebSpec {
-                    url: "/sites/hr/team".into(),
-                    title: Some("Team".into()),
-                    ..Default::default()
-                },
+                WebSpec { url: "/sites/hr/team/sub".into(), ..Default::default() },
+                WebSpec { url: "/sites/hr/team".into(), title: Some("Team".into()), ..Default::default() },
             ],
             list: vec![
                 ListSpec {
@@ -689,11 +532,7 @@ mod tests {
             ..Default::default()
         };
         let plan = spec.plan().unwrap();
-        let webs: Vec<_> = plan
-            .webs
-            .iter()
-            .map(|w| (w.url.as_str(), w.parent_url.as_deref()))
-            .collect();
+        let webs: Vec<_> = plan.webs.iter().map(|w| (w.url.as_str(), w.parent_url.as_deref())).collect();
         assert_eq!(
             webs,
             [
@@ -722,86 +561,31 @@ mod tests {
             url: "/sites/hr".into(),
             template: Some("STS".into()),
             web: vec![
-                WebSpec {
-                    url: "/sites/other/x".into(),
-                    ..Default::default()
-                },
-                WebSpec {
-                    url: "/sites/hr/a/b".into(),
-                    ..Default::default()
-                },
-                WebSpec {
-                    url: "/sites/hr/c".into(),
-                    id: Some(same),
-                    ..Default::default()
-                },
+                WebSpec { url: "/sites/other/x".into(), ..Default::default() },
+                WebSpec { url: "/sites/hr/a/b".into(), ..Default::default() },
+                WebSpec { url: "/sites/hr/c".into(), id: Some(same), ..Default::default() },
             ],
             list: vec![
-                ListSpec {
-                    title: "L".into(),
-                    web: Some("/sites/hr/zzz".into()),
-                    ..Default::default()
-                },
-                ListSpec {
-                    title: "M".into(),
-                    template: Some(TemplateRef::Number(999)),
-                    ..Default::default()
-                },
-                ListSpec {
-                    title: "N".into(),
-                    id: Some(same),
-                    ..Default::default()
-                },
-                ListSpec {
-                    title: "n".into(),
-                    url: Some("Other".into()),
-                    ..Default::default()
-                },
-                ListSpec {
-                    title: "Bad".into(),
-                    url: Some("a:b".into()),
-                    ..Default::default()
-                },
+                ListSpec { title: "L".into(), web: Some("/sites/hr/zzz".into()), ..Default::default() },
+                ListSpec { title: "M".into(), template: Some(TemplateRef::Number(999)), ..Default::default() },
+                ListSpec { title: "N".into(), id: Some(same), ..Default::default() },
+                ListSpec { title: "n".into(), url: Some("Other".into()), ..Default::default() },
+                ListSpec { title: "Bad".into(), url: Some("a:b".into()), ..Default::default() },
             ],
             ..Default::default()
         };
-        let errors: Vec<String> = spec
-            .plan()
-            .unwrap_err()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let errors: Vec<String> = spec.plan().unwrap_err().iter().map(ToString::to_string).collect();
         assert_eq!(errors.len(), 8, "{errors:#?}");
         assert!(errors[0].starts_with("template: 'STS' is not a web template"));
         assert!(
-            errors.contains(
-                &"web[0].url: '/sites/other/x' is not under the site collection '/sites/hr'"
-                    .to_string()
-            )
+            errors.contains(&"web[0].url: '/sites/other/x' is not under the site collection '/sites/hr'".to_string())
         );
-        assert!(
-            errors
-                .contains(&"web[1].url: its parent web '/sites/hr/a' is not declared".to_string())
-        );
-        assert!(errors.contains(
-            &"list[0].web: the web '/sites/hr/zzz' is not declared in this site".to_string()
-        ));
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.starts_with("list[1].template: unknown list template Number(999)"))
-        );
+        assert!(errors.contains(&"web[1].url: its parent web '/sites/hr/a' is not declared".to_string()));
+        assert!(errors.contains(&"list[0].web: the web '/sites/hr/zzz' is not declared in this site".to_string()));
+        assert!(errors.iter().any(|e| e.starts_with("list[1].template: unknown list template Number(999)")));
         assert!(errors.contains(&format!("list[2].id: the id {same} is used twice")));
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.starts_with("list[3].title: the list 'N'"))
-        );
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.starts_with("list[4].url: 'a:b' contains the character ':'"))
-        );
+        assert!(errors.iter().any(|e| e.starts_with("list[3].title: the list 'N'")));
+        assert!(errors.iter().any(|e| e.starts_with("list[4].url: 'a:b' contains the character ':'")));
     }
 
     #[test]
@@ -811,10 +595,6 @@ mod tests {
         assert!(server_relative_url("sites/x").is_err());
         assert!(server_relative_url("/sites//x").is_err());
         assert!(server_relative_url("/sites/../x").is_err());
-        assert!(
-            server_relative_url("/sites/x/_API")
-                .unwrap_err()
-                .contains("reserved")
-        );
+        assert!(server_relative_url("/sites/x/_API").unwrap_err().contains("reserved"));
     }
 }

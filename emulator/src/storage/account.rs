@@ -57,14 +57,8 @@ impl StorageAccount {
     /// values may contain `=` (base64 keys end with it).
     pub fn parse(connection_string: &str) -> Result<Self, ConnectionStringError> {
         let mut parts = std::collections::HashMap::new();
-        for part in connection_string
-            .split(';')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| ConnectionStringError::NotKeyValue(part.to_string()))?;
+        for part in connection_string.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').ok_or_else(|| ConnectionStringError::NotKeyValue(part.to_string()))?;
             parts.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
         }
         let get = |k: &str| parts.get(k).map(String::as_str);
@@ -72,15 +66,9 @@ impl StorageAccount {
         if get("usedevelopmentstorage").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
             return Self::parse(&default_connection_string());
         }
-        let name = get("accountname")
-            .ok_or(ConnectionStringError::NoAccountName)?
-            .to_string();
+        let name = get("accountname").ok_or(ConnectionStringError::NoAccountName)?.to_string();
         let key = match get("accountkey") {
-            Some(k) => Some(
-                BASE64
-                    .decode(k)
-                    .map_err(|_| ConnectionStringError::BadKey)?,
-            ),
+            Some(k) => Some(BASE64.decode(k).map_err(|_| ConnectionStringError::BadKey)?),
             None => None,
         };
         let protocol = get("defaultendpointsprotocol").unwrap_or("https");
@@ -108,10 +96,7 @@ impl StorageAccount {
     /// segment (`http://127.0.0.1:10000/devstoreaccount1/<name>`).
     pub fn resource_url(endpoint: &Url, name: &str) -> Url {
         let mut url = endpoint.clone();
-        url.path_segments_mut()
-            .expect("storage endpoints are hierarchical URLs")
-            .pop_if_empty()
-            .push(name);
+        url.path_segments_mut().expect("storage endpoints are hierarchical URLs").pop_if_empty().push(name);
         url
     }
 }
@@ -136,24 +121,15 @@ mod tests {
     fn default_is_azurite_on_loopback() {
         let account = StorageAccount::parse(&default_connection_string()).unwrap();
         assert_eq!(account.name, "devstoreaccount1");
-        assert_eq!(
-            account.blob_endpoint.as_str(),
-            "http://127.0.0.1:10000/devstoreaccount1"
-        );
-        assert_eq!(
-            account.queue_endpoint.as_str(),
-            "http://127.0.0.1:10001/devstoreaccount1"
-        );
+        assert_eq!(account.blob_endpoint.as_str(), "http://127.0.0.1:10000/devstoreaccount1");
+        assert_eq!(account.queue_endpoint.as_str(), "http://127.0.0.1:10001/devstoreaccount1");
         assert_eq!(account.key().unwrap().len(), 64);
     }
 
     #[test]
     fn development_storage_shortcut() {
         let account = StorageAccount::parse("UseDevelopmentStorage=true").unwrap();
-        assert_eq!(
-            account,
-            StorageAccount::parse(&default_connection_string()).unwrap()
-        );
+        assert_eq!(account, StorageAccount::parse(&default_connection_string()).unwrap());
     }
 
     #[test]
@@ -162,40 +138,19 @@ mod tests {
             "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=AAAA;EndpointSuffix=core.usgovcloudapi.net",
         )
         .unwrap();
-        assert_eq!(
-            account.blob_endpoint.as_str(),
-            "https://acme.blob.core.usgovcloudapi.net/"
-        );
-        assert_eq!(
-            account.queue_endpoint.as_str(),
-            "https://acme.queue.core.usgovcloudapi.net/"
-        );
+        assert_eq!(account.blob_endpoint.as_str(), "https://acme.blob.core.usgovcloudapi.net/");
+        assert_eq!(account.queue_endpoint.as_str(), "https://acme.queue.core.usgovcloudapi.net/");
     }
 
     #[test]
     fn errors_are_specific() {
-        assert_eq!(
-            StorageAccount::parse("AccountKey=AAAA").unwrap_err(),
-            ConnectionStringError::NoAccountName
-        );
-        assert_eq!(
-            StorageAccount::parse("AccountName=a;AccountKey=%%").unwrap_err(),
-            ConnectionStringError::BadKey
-        );
+        assert_eq!(StorageAccount::parse("AccountKey=AAAA").unwrap_err(), ConnectionStringError::NoAccountName);
+        assert_eq!(StorageAccount::parse("AccountName=a;AccountKey=%%").unwrap_err(), ConnectionStringError::BadKey);
         assert!(matches!(
             StorageAccount::parse("AccountName=a;BlobEndpoint=nope").unwrap_err(),
-            ConnectionStringError::BadEndpoint {
-                key: "BlobEndpoint",
-                ..
-            }
+            ConnectionStringError::BadEndpoint { key: "BlobEndpoint", .. }
         ));
-        assert!(
-            !format!(
-                "{:?}",
-                StorageAccount::parse(&default_connection_string()).unwrap()
-            )
-            .contains("Eby8")
-        );
+        assert!(!format!("{:?}", StorageAccount::parse(&default_connection_string()).unwrap()).contains("Eby8"));
     }
 
     #[test]

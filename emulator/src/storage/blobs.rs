@@ -15,8 +15,7 @@ use std::num::NonZero;
 
 use azure_core::http::{ClientOptions, RequestContent, RetryOptions, Url};
 use azure_storage_blob::models::{
-    BlobClientDownloadOptions, BlobContainerClientListBlobsOptions, BlockBlobClientUploadOptions,
-    ListBlobsIncludeItem,
+    BlobClientDownloadOptions, BlobContainerClientListBlobsOptions, BlockBlobClientUploadOptions, ListBlobsIncludeItem,
 };
 use azure_storage_blob::{BlobClient, BlobContainerClient, BlobContainerClientOptions};
 use futures::TryStreamExt;
@@ -46,19 +45,11 @@ pub struct StorageError {
 
 impl StorageError {
     fn new(status: u16, code: &str, message: &str) -> Self {
-        StorageError {
-            status: Some(status),
-            code: Some(code.into()),
-            message: message.into(),
-        }
+        StorageError { status: Some(status), code: Some(code.into()), message: message.into() }
     }
 
     pub fn message(message: String) -> Self {
-        StorageError {
-            status: None,
-            code: None,
-            message,
-        }
+        StorageError { status: None, code: None, message }
     }
 
     fn from_sdk(e: azure_core::Error) -> Self {
@@ -67,17 +58,21 @@ impl StorageError {
             azure_core::error::ErrorKind::HttpResponse { error_code, .. } => error_code.clone(),
             _ => None,
         };
-        let message = match (status, &code) {
-            (Some(status), Some(code)) => {
-                format!("The remote server returned an error: ({status}) {code}.")
+        // .NET's WebException wording, which the service's storage errors carry.
+        let message = match status {
+            Some(status) => {
+                let reason = axum::http::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or_default();
+                format!("The remote server returned an error: ({status}) {reason}.")
             }
-            _ => e.to_string(),
+            None if matches!(e.kind(), azure_core::error::ErrorKind::Io | azure_core::error::ErrorKind::Connection) => {
+                "Unable to connect to the remote server".to_string()
+            }
+            None => e.to_string(),
         };
-        StorageError {
-            status,
-            code,
-            message,
-        }
+        StorageError { status, code, message }
     }
 
     pub fn is_not_found(&self) -> bool {
@@ -112,16 +107,8 @@ pub fn check_sas(
     }
     let now_text = super::sas::sas_time(now);
     let parse = super::sas::parse_sas_time;
-    let started = sas
-        .start
-        .as_deref()
-        .and_then(parse)
-        .is_none_or(|st| st <= now);
-    let unexpired = sas
-        .expiry
-        .as_deref()
-        .and_then(parse)
-        .is_some_and(|se| now <= se);
+    let started = sas.start.as_deref().and_then(parse).is_none_or(|st| st <= now);
+    let unexpired = sas.expiry.as_deref().and_then(parse).is_some_and(|se| now <= se);
     if !started || !unexpired {
         return Err(StorageError::new(
             403,
@@ -158,10 +145,7 @@ pub(super) fn access_query(
     endpoint: &Url,
     scope: SasScope<'_>,
 ) -> String {
-    let own_key = location
-        .is_in(account, endpoint)
-        .then(|| account.key())
-        .flatten();
+    let own_key = location.is_in(account, endpoint).then(|| account.key()).flatten();
     match (own_key, &location.sas) {
         (Some(key), client) => {
             let (mut permissions, expiry) = match client {
@@ -169,19 +153,15 @@ pub(super) fn access_query(
                 // No SAS at all: access granted to the service (Entra ID mode).
                 None => ("racwdl".to_string(), None),
             };
-            let expiry = expiry.unwrap_or_else(|| {
-                super::sas::sas_time(OffsetDateTime::now_utc() + time::Duration::days(7))
-            });
+            let expiry =
+                expiry.unwrap_or_else(|| super::sas::sas_time(OffsetDateTime::now_utc() + time::Duration::days(7)));
             let resource = matches!(scope, SasScope::Container { .. }).then(|| "c".to_string());
             // The service finds snapshots by listing, also in containers it provisioned
             // without List for the client (behaviour 20).
             if resource.is_some() && !permissions.contains('l') {
                 permissions.push('l');
                 // Azure wants the letters of a signed token in its canonical order.
-                permissions = "racwdxyltfmeopi"
-                    .chars()
-                    .filter(|c| permissions.contains(*c))
-                    .collect();
+                permissions = "racwdxyltfmeopi".chars().filter(|c| permissions.contains(*c)).collect();
             }
             SasToken {
                 version: OWN_SAS_VERSION.into(),
@@ -206,10 +186,7 @@ pub(super) fn client_options() -> ClientOptions {
         max_retries: 2,
         max_total_elapsed: time::Duration::seconds(10),
     });
-    ClientOptions {
-        retry,
-        ..Default::default()
-    }
+    ClientOptions { retry, ..Default::default() }
 }
 
 /// One blob as the import sees it: the latest snapshot (or the base blob) with the
@@ -257,22 +234,12 @@ impl Container {
         now: OffsetDateTime,
     ) -> Result<Container, StorageError> {
         let location = Location::parse(uri).map_err(|e| StorageError::message(e.to_string()))?;
-        let scope = SasScope::Container {
-            container: &location.name,
-        };
+        let scope = SasScope::Container { container: &location.name };
         if location.is_in(account, &account.blob_endpoint) {
             check_sas(&location, account, scope, needed, now)?;
         }
-        let url = location.url_with(&access_query(
-            &location,
-            account,
-            &account.blob_endpoint,
-            scope,
-        ));
-        let options = BlobContainerClientOptions {
-            client_options: client_options(),
-            version: API_VERSION.into(),
-        };
+        let url = location.url_with(&access_query(&location, account, &account.blob_endpoint, scope));
+        let options = BlobContainerClientOptions { client_options: client_options(), version: API_VERSION.into() };
         let client = BlobContainerClient::new(url, None, Some(options))?;
         Ok(Container { client, location })
     }
@@ -280,10 +247,7 @@ impl Container {
     /// The latest snapshot of `name`, or why there is none.
     pub async fn lookup(&self, name: &str) -> Result<Lookup, StorageError> {
         let options = BlobContainerClientListBlobsOptions {
-            include: Some(vec![
-                ListBlobsIncludeItem::Snapshots,
-                ListBlobsIncludeItem::Metadata,
-            ]),
+            include: Some(vec![ListBlobsIncludeItem::Snapshots, ListBlobsIncludeItem::Metadata]),
             prefix: Some(name.to_string()),
             ..Default::default()
         };
@@ -311,12 +275,7 @@ impl Container {
             match &version.snapshot {
                 None => base = Some(version),
                 // Snapshot timestamps share one fixed-width format, so text order is time order.
-                Some(taken)
-                    if latest
-                        .as_ref()
-                        .and_then(|l| l.snapshot.as_ref())
-                        .is_none_or(|best| taken > best) =>
-                {
+                Some(taken) if latest.as_ref().and_then(|l| l.snapshot.as_ref()).is_none_or(|best| taken > best) => {
                     latest = Some(version)
                 }
                 Some(_) => {}
@@ -373,10 +332,7 @@ impl Container {
             metadata: (!metadata.is_empty()).then_some(metadata),
             ..Default::default()
         };
-        self.client
-            .blob_client(name)
-            .upload(RequestContent::from(bytes), Some(options))
-            .await?;
+        self.client.blob_client(name).upload(RequestContent::from(bytes), Some(options)).await?;
         Ok(())
     }
 }

@@ -43,11 +43,8 @@ pub fn random_iv() -> [u8; IV_LEN] {
 
 /// Encrypts a small payload in memory (queue messages, log files).
 pub fn encrypt(key: &JobKey, iv: &[u8; IV_LEN], plaintext: &[u8]) -> Vec<u8> {
-    Encryptor::new(
-        key.0.as_slice().try_into().expect("32-byte key"),
-        iv.as_slice().try_into().expect("16-byte IV"),
-    )
-    .encrypt_padded_vec::<Pkcs7>(plaintext)
+    Encryptor::new(key.0.as_slice().try_into().expect("32-byte key"), iv.as_slice().try_into().expect("16-byte IV"))
+        .encrypt_padded_vec::<Pkcs7>(plaintext)
 }
 
 /// Decrypts a stream of ciphertext into plaintext, holding at most one buffer of each.
@@ -102,17 +99,13 @@ impl<R: Read> DecryptingReader<R> {
             if n == 0 {
                 self.finished = true;
                 if self.pending.is_empty() || !self.pending.len().is_multiple_of(BLOCK) {
-                    return Err(invalid(
-                        "the ciphertext is not a whole number of AES blocks",
-                    ));
+                    return Err(invalid("the ciphertext is not a whole number of AES blocks"));
                 }
                 let len = self.pending.len();
                 self.decrypt_prefix(len);
                 let pad = *self.plain.last().expect("at least one block") as usize;
                 let valid = (1..=BLOCK).contains(&pad)
-                    && self.plain[self.plain.len() - pad..]
-                        .iter()
-                        .all(|b| *b as usize == pad);
+                    && self.plain[self.plain.len() - pad..].iter().all(|b| *b as usize == pad);
                 if !valid {
                     return Err(invalid("the PKCS7 padding is invalid (wrong key or IV?)"));
                 }
@@ -178,18 +171,13 @@ mod tests {
         let cases: [(&[u8], &str); 3] = [
             (b"", "6cPvirI0U+bwdJzWNueojg=="),
             (b"hello", "f9Etr7fpWZ0LhJrYwuPCHw=="),
-            (
-                b"0123456789abcdef",
-                "4j/AuRx71kQlxVlzbpsMWEhewdanHmFZMjJdZQbsNwA=",
-            ),
+            (b"0123456789abcdef", "4j/AuRx71kQlxVlzbpsMWEhewdanHmFZMjJdZQbsNwA="),
         ];
         for (plain, cipher) in cases {
             let encrypted = encrypt(&spec_key(), &spec_iv(), plain);
             assert_eq!(BASE64.encode(&encrypted), cipher);
             let mut back = Vec::new();
-            DecryptingReader::new(Trickle(&encrypted), &spec_key(), &spec_iv())
-                .read_to_end(&mut back)
-                .unwrap();
+            DecryptingReader::new(Trickle(&encrypted), &spec_key(), &spec_iv()).read_to_end(&mut back).unwrap();
             assert_eq!(back, plain);
         }
     }
@@ -199,9 +187,7 @@ mod tests {
         let plain: Vec<u8> = (0..300_007u32).map(|i| (i * 7 % 251) as u8).collect();
         let encrypted = encrypt(&spec_key(), &spec_iv(), &plain);
         let mut back = Vec::new();
-        DecryptingReader::new(&encrypted[..], &spec_key(), &spec_iv())
-            .read_to_end(&mut back)
-            .unwrap();
+        DecryptingReader::new(&encrypted[..], &spec_key(), &spec_iv()).read_to_end(&mut back).unwrap();
         assert_eq!(back, plain);
     }
 
@@ -210,19 +196,11 @@ mod tests {
         let encrypted = encrypt(&spec_key(), &spec_iv(), b"some secret text");
         let other = JobKey::from_bytes(&[7u8; 32]).unwrap();
         let mut sink = Vec::new();
-        let err = DecryptingReader::new(&encrypted[..], &other, &spec_iv())
-            .read_to_end(&mut sink)
-            .unwrap_err();
+        let err = DecryptingReader::new(&encrypted[..], &other, &spec_iv()).read_to_end(&mut sink).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        let err = DecryptingReader::new(&encrypted[..20], &spec_key(), &spec_iv())
-            .read_to_end(&mut sink)
-            .unwrap_err();
+        let err = DecryptingReader::new(&encrypted[..20], &spec_key(), &spec_iv()).read_to_end(&mut sink).unwrap_err();
         assert!(err.to_string().contains("whole number"));
-        assert!(
-            DecryptingReader::new(&b""[..], &spec_key(), &spec_iv())
-                .read_to_end(&mut sink)
-                .is_err()
-        );
+        assert!(DecryptingReader::new(&b""[..], &spec_key(), &spec_iv()).read_to_end(&mut sink).is_err());
         assert!(JobKey::from_bytes(&[0u8; 31]).is_none());
     }
 }

@@ -40,17 +40,11 @@ impl Location {
         if url.cannot_be_a_base() || url.host_str().is_none() {
             return Err(LocationError::NotAUrl(uri.to_string()));
         }
-        let segments: Vec<&str> = url
-            .path_segments()
-            .map(|s| s.filter(|p| !p.is_empty()).collect())
-            .unwrap_or_default();
+        let segments: Vec<&str> =
+            url.path_segments().map(|s| s.filter(|p| !p.is_empty()).collect()).unwrap_or_default();
         let host = url.host_str().unwrap_or_default().to_string();
         let (account, name, root_path) = match segments.as_slice() {
-            [name] => (
-                host.split('.').next().unwrap_or_default().to_string(),
-                name.to_string(),
-                String::new(),
-            ),
+            [name] => (host.split('.').next().unwrap_or_default().to_string(), name.to_string(), String::new()),
             [account, name] => (account.to_string(), name.to_string(), format!("/{account}")),
             _ => return Err(LocationError::NoName(uri.to_string())),
         };
@@ -59,20 +53,11 @@ impl Location {
         service.set_fragment(None);
         service.set_path(&root_path);
         let sas = match url.query() {
-            Some(query) if query.split('&').any(|p| p.starts_with("sig=")) => {
-                Some(SasToken::parse(query)?)
-            }
+            Some(query) if query.split('&').any(|p| p.starts_with("sig=")) => Some(SasToken::parse(query)?),
             _ => None,
         };
-        let name = percent_encoding::percent_decode_str(&name)
-            .decode_utf8_lossy()
-            .into_owned();
-        Ok(Location {
-            service,
-            account,
-            name,
-            sas,
-        })
+        let name = percent_encoding::percent_decode_str(&name).decode_utf8_lossy().into_owned();
+        Ok(Location { service, account, name, sas })
     }
 
     /// Whether this resource lives in `account` as configured (same endpoint, same name), so
@@ -105,59 +90,30 @@ mod tests {
         .unwrap();
         assert_eq!(loc.account, "devstoreaccount1");
         assert_eq!(loc.name, "src");
-        assert_eq!(
-            loc.service.as_str(),
-            "http://127.0.0.1:10000/devstoreaccount1"
-        );
+        assert_eq!(loc.service.as_str(), "http://127.0.0.1:10000/devstoreaccount1");
         let sas = loc.sas.as_ref().unwrap();
-        assert_eq!(
-            (sas.permissions.as_str(), sas.signature.as_str()),
-            ("rl", "abc+=")
-        );
+        assert_eq!((sas.permissions.as_str(), sas.signature.as_str()), ("rl", "abc+="));
         let account = StorageAccount::parse(&default_connection_string()).unwrap();
         assert!(loc.is_in(&account, &account.blob_endpoint));
         assert!(!loc.is_in(&account, &account.queue_endpoint));
-        assert_eq!(
-            loc.url_with("a=b").as_str(),
-            "http://127.0.0.1:10000/devstoreaccount1/src?a=b"
-        );
+        assert_eq!(loc.url_with("a=b").as_str(), "http://127.0.0.1:10000/devstoreaccount1/src?a=b");
     }
 
     #[test]
     fn host_style_azure_url() {
-        let loc = Location::parse(
-            "https://tenant.blob.core.windows.net:443/0-1623-20230512-abc?sv=2018-03-28&sig=x",
-        )
-        .unwrap();
-        assert_eq!(
-            (loc.account.as_str(), loc.name.as_str()),
-            ("tenant", "0-1623-20230512-abc")
-        );
-        assert_eq!(
-            loc.service.as_str(),
-            "https://tenant.blob.core.windows.net/"
-        );
+        let loc = Location::parse("https://tenant.blob.core.windows.net:443/0-1623-20230512-abc?sv=2018-03-28&sig=x")
+            .unwrap();
+        assert_eq!((loc.account.as_str(), loc.name.as_str()), ("tenant", "0-1623-20230512-abc"));
+        assert_eq!(loc.service.as_str(), "https://tenant.blob.core.windows.net/");
         let no_sas = Location::parse("https://tenant.queue.core.windows.net/q").unwrap();
         assert!(no_sas.sas.is_none());
     }
 
     #[test]
     fn bad_urls() {
-        assert!(matches!(
-            Location::parse("not a url"),
-            Err(LocationError::NotAUrl(_))
-        ));
-        assert!(matches!(
-            Location::parse("http://h/"),
-            Err(LocationError::NoName(_))
-        ));
-        assert!(matches!(
-            Location::parse("http://h/a/b/c"),
-            Err(LocationError::NoName(_))
-        ));
-        assert!(matches!(
-            Location::parse("http://h/a/b?sig=x"),
-            Err(LocationError::Sas(SasError::MissingVersion))
-        ));
+        assert!(matches!(Location::parse("not a url"), Err(LocationError::NotAUrl(_))));
+        assert!(matches!(Location::parse("http://h/"), Err(LocationError::NoName(_))));
+        assert!(matches!(Location::parse("http://h/a/b/c"), Err(LocationError::NoName(_))));
+        assert!(matches!(Location::parse("http://h/a/b?sig=x"), Err(LocationError::Sas(SasError::MissingVersion))));
     }
 }

@@ -16,12 +16,8 @@ use url::Url;
 /// Whether something accepts TCP connections at the endpoint's host and port. The readiness
 /// probe needs only this: authorisation is per SAS URL and checked per job.
 pub async fn probe(endpoint: &Url, timeout: Duration) -> Result<(), String> {
-    let host = endpoint
-        .host_str()
-        .ok_or_else(|| format!("{endpoint} has no host"))?;
-    let port = endpoint
-        .port_or_known_default()
-        .ok_or_else(|| format!("{endpoint} has no port"))?;
+    let host = endpoint.host_str().ok_or_else(|| format!("{endpoint} has no host"))?;
+    let port = endpoint.port_or_known_default().ok_or_else(|| format!("{endpoint} has no port"))?;
     match tokio::time::timeout(timeout, tokio::net::TcpStream::connect((host, port))).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(format!("{host}:{port}: {e}")),

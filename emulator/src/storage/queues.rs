@@ -19,37 +19,21 @@ pub struct Queue {
 
 impl Queue {
     /// Connects to the queue at `uri`, checking its SAS allows adding messages.
-    pub fn connect(
-        uri: &str,
-        account: &StorageAccount,
-        now: OffsetDateTime,
-    ) -> Result<Queue, StorageError> {
+    pub fn connect(uri: &str, account: &StorageAccount, now: OffsetDateTime) -> Result<Queue, StorageError> {
         let location = Location::parse(uri).map_err(|e| StorageError::message(e.to_string()))?;
-        let scope = SasScope::Queue {
-            queue: &location.name,
-        };
+        let scope = SasScope::Queue { queue: &location.name };
         if location.is_in(account, &account.queue_endpoint) {
             check_sas(&location, account, scope, "a", now)?;
         }
-        let url = location.url_with(&access_query(
-            &location,
-            account,
-            &account.queue_endpoint,
-            scope,
-        ));
-        let options = QueueClientOptions {
-            client_options: client_options(),
-            version: API_VERSION.into(),
-        };
+        let url = location.url_with(&access_query(&location, account, &account.queue_endpoint, scope));
+        let options = QueueClientOptions { client_options: client_options(), version: API_VERSION.into() };
         let client = QueueClient::new(url, None, Some(options))?;
         Ok(Queue { client, location })
     }
 
     /// Adds one message whose text is the base64 of `text`.
     pub async fn send(&self, text: &str) -> Result<(), StorageError> {
-        let message = QueueMessage {
-            message_text: Some(BASE64.encode(text)),
-        };
+        let message = QueueMessage { message_text: Some(BASE64.encode(text)) };
         self.client.send_message(message.try_into()?, None).await?;
         Ok(())
     }

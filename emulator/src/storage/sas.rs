@@ -61,9 +61,7 @@ pub enum SasError {
     MissingSignature,
     #[error("the shared access signature has no signed version ('sv')")]
     MissingVersion,
-    #[error(
-        "the shared access signature has signed version '{0}', older than the supported 2015-04-05"
-    )]
+    #[error("the shared access signature has signed version '{0}', older than the supported 2015-04-05")]
     UnsupportedVersion(String),
 }
 
@@ -197,9 +195,7 @@ impl SasToken {
         let Ok(signature) = BASE64.decode(&self.signature) else {
             return false;
         };
-        self.mac(account, key, scope)
-            .verify_slice(&signature)
-            .is_ok()
+        self.mac(account, key, scope).verify_slice(&signature).is_ok()
     }
 
     fn mac(&self, account: &str, key: &[u8], scope: SasScope<'_>) -> Hmac<Sha256> {
@@ -212,11 +208,7 @@ impl SasToken {
     pub fn to_query(&self) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("sv", &self.version);
-        let optional = [
-            ("ss", &self.services),
-            ("srt", &self.resource_types),
-            ("sr", &self.resource),
-        ];
+        let optional = [("ss", &self.services), ("srt", &self.resource_types), ("sr", &self.resource)];
         for (key, value) in optional {
             if let Some(value) = value {
                 query.append_pair(key, value);
@@ -249,9 +241,7 @@ impl SasToken {
 /// Formats a time the way SAS `st`/`se` values are written: `2026-11-25T01:56:54Z`.
 pub fn sas_time(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-        ))
+        .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
         .expect("a UTC date always formats")
 }
 
@@ -287,10 +277,7 @@ mod tests {
     fn container_layout_depends_on_version() {
         let scope = SasScope::Container { container: "src" };
         let old = container_token("2018-03-28").string_to_sign(AZURITE_ACCOUNT, scope);
-        assert_eq!(
-            old,
-            "rl\n\n2030-01-01T00:00:00Z\n/blob/devstoreaccount1/src\n\n\n\n2018-03-28\n\n\n\n\n"
-        );
+        assert_eq!(old, "rl\n\n2030-01-01T00:00:00Z\n/blob/devstoreaccount1/src\n\n\n\n2018-03-28\n\n\n\n\n");
         let mid = container_token("2019-12-12").string_to_sign(AZURITE_ACCOUNT, scope);
         assert_eq!(mid.split('\n').count(), 15);
         let new = container_token("2025-11-05").string_to_sign(AZURITE_ACCOUNT, scope);
@@ -336,30 +323,15 @@ mod tests {
 
     #[test]
     fn parse_errors() {
-        assert_eq!(
-            SasToken::parse("sv=2018-03-28&sp=r"),
-            Err(SasError::MissingSignature)
-        );
-        assert_eq!(
-            SasToken::parse("sp=r&sig=abc"),
-            Err(SasError::MissingVersion)
-        );
-        assert_eq!(
-            SasToken::parse("sv=2012-02-12&sig=abc"),
-            Err(SasError::UnsupportedVersion("2012-02-12".into()))
-        );
+        assert_eq!(SasToken::parse("sv=2018-03-28&sp=r"), Err(SasError::MissingSignature));
+        assert_eq!(SasToken::parse("sp=r&sig=abc"), Err(SasError::MissingVersion));
+        assert_eq!(SasToken::parse("sv=2012-02-12&sig=abc"), Err(SasError::UnsupportedVersion("2012-02-12".into())));
     }
 
     #[test]
     fn sas_times_parse_with_or_without_time() {
-        assert_eq!(
-            parse_sas_time("2030-01-02T03:04:05Z"),
-            Some(time::macros::datetime!(2030-01-02 03:04:05 UTC))
-        );
-        assert_eq!(
-            parse_sas_time("2030-01-02"),
-            Some(time::macros::datetime!(2030-01-02 00:00 UTC))
-        );
+        assert_eq!(parse_sas_time("2030-01-02T03:04:05Z"), Some(time::macros::datetime!(2030-01-02 03:04:05 UTC)));
+        assert_eq!(parse_sas_time("2030-01-02"), Some(time::macros::datetime!(2030-01-02 00:00 UTC)));
         assert_eq!(parse_sas_time("soon"), None);
     }
 

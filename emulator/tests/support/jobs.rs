@@ -36,10 +36,7 @@ impl Harness {
         let mut settings = super::settings();
         settings.storage = azurite.account();
         let t = super::start_with(settings).await;
-        Harness {
-            t,
-            tool: StorageTool::new(&azurite.account()).unwrap(),
-        }
+        Harness { t, tool: StorageTool::new(&azurite.account()).unwrap() }
     }
 
     /// The default site's Documents library, as a tool would read it.
@@ -58,13 +55,10 @@ impl Harness {
     /// Creates fresh containers (and a queue) and stages the package there.
     pub async fn stage(&self, package: &Package, staging: &Staging, with_queue: bool) -> Staged {
         let tag = Uuid::new_v4().simple().to_string();
-        let (source, manifest, queue) =
-            (format!("src{tag}"), format!("man{tag}"), format!("q{tag}"));
+        let (source, manifest, queue) = (format!("src{tag}"), format!("man{tag}"), format!("q{tag}"));
         self.tool.create_container(&source).await.unwrap();
         self.tool.create_container(&manifest).await.unwrap();
-        stage(&self.tool, package, &source, &manifest, staging)
-            .await
-            .unwrap();
+        stage(&self.tool, package, &source, &manifest, staging).await.unwrap();
         let expiry = OffsetDateTime::now_utc() + time::Duration::days(1);
         let queue_url = if with_queue {
             self.tool.create_queue(&queue).await.unwrap();
@@ -74,9 +68,7 @@ impl Harness {
         };
         Staged {
             source_url: self.tool.container_url(&source, "rl", "2025-11-05", expiry),
-            manifest_url: self
-                .tool
-                .container_url(&manifest, "rlw", "2025-11-05", expiry),
+            manifest_url: self.tool.container_url(&manifest, "rlw", "2025-11-05", expiry),
             queue: with_queue.then_some(queue),
             queue_url,
             source,
@@ -88,14 +80,7 @@ impl Harness {
     pub async fn site_call(&self, method: &str, body: Value) -> Answer {
         let url = self.t.url(&format!("/sites/dev/_api/site/{method}"));
         self.t
-            .send(
-                self.t
-                    .client
-                    .post(url)
-                    .header("authorization", "Bearer t")
-                    .header("accept", VERBOSE)
-                    .json(&body),
-            )
+            .send(self.t.client.post(url).header("authorization", "Bearer t").header("accept", VERBOSE).json(&body))
             .await
     }
 
@@ -122,9 +107,7 @@ impl Harness {
 
     /// One GetMigrationJobProgress page.
     pub async fn progress(&self, job: Uuid, token: &str) -> Answer {
-        let path = format!(
-            "/sites/dev/_api/site/GetMigrationJobProgress(jobId='{job}',nextToken='{token}')"
-        );
+        let path = format!("/sites/dev/_api/site/GetMigrationJobProgress(jobId='{job}',nextToken='{token}')");
         self.t.call(reqwest::Method::GET, &path, NOMETADATA).await
     }
 
@@ -143,10 +126,7 @@ impl Harness {
             if events.last().is_some_and(|e| e["Event"] == "JobEnd") {
                 return events;
             }
-            assert!(
-                Instant::now() < deadline,
-                "no JobEnd within a minute: {events:#?}"
-            );
+            assert!(Instant::now() < deadline, "no JobEnd within a minute: {events:#?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -159,16 +139,9 @@ pub fn base64_key(key: &JobKey) -> String {
 
 /// Event names in order.
 pub fn names(events: &[Value]) -> Vec<&str> {
-    events
-        .iter()
-        .map(|e| e["Event"].as_str().unwrap())
-        .collect()
+    events.iter().map(|e| e["Event"].as_str().unwrap()).collect()
 }
 
 pub fn last<'a>(events: &'a [Value], name: &str) -> &'a Value {
-    events
-        .iter()
-        .rev()
-        .find(|e| e["Event"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {events:#?}"))
+    events.iter().rev().find(|e| e["Event"] == name).unwrap_or_else(|| panic!("no {name} in {events:#?}"))
 }

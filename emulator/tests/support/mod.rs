@@ -31,10 +31,7 @@ pub async fn start() -> TestEmulator {
 
 pub async fn start_with(settings: Settings) -> TestEmulator {
     let emulator = Emulator::start(&settings).await.expect("emulator starts");
-    TestEmulator {
-        emulator,
-        client: reqwest::Client::new(),
-    }
+    TestEmulator { emulator, client: reqwest::Client::new() }
 }
 
 pub struct Answer {
@@ -45,10 +42,7 @@ pub struct Answer {
 
 impl Answer {
     pub fn content_type(&self) -> &str {
-        self.headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 }
 
@@ -78,11 +72,7 @@ impl TestEmulator {
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text));
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        Answer { status, headers, body }
     }
 
     pub async fn stop(self) {
@@ -92,35 +82,18 @@ impl TestEmulator {
 
 /// The members of a JSON object, in order.
 pub fn keys(value: &Value) -> Vec<&str> {
-    value
-        .as_object()
-        .map(|o| o.keys().map(String::as_str).collect())
-        .unwrap_or_default()
+    value.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default()
 }
 
 /// The entity (or object) inside a response body, whatever the format.
 pub fn payload(format: &str, body: &Value) -> Value {
-    if format == VERBOSE {
-        body["d"].clone()
-    } else {
-        body.clone()
-    }
+    if format == VERBOSE { body["d"].clone() } else { body.clone() }
 }
 
 /// The SharePoint error of a body: (code, message) from `error` or `odata.error`.
 pub fn sp_error(body: &Value) -> (String, String) {
-    let error = if body.get("error").is_some() {
-        &body["error"]
-    } else {
-        &body["odata.error"]
-    };
-    (
-        error["code"].as_str().unwrap_or_default().into(),
-        error["message"]["value"]
-            .as_str()
-            .unwrap_or_default()
-            .into(),
-    )
+    let error = if body.get("error").is_some() { &body["error"] } else { &body["odata.error"] };
+    (error["code"].as_str().unwrap_or_default().into(), error["message"]["value"].as_str().unwrap_or_default().into())
 }
 
 pub mod jobs;

@@ -29,10 +29,7 @@ impl Format {
     /// header at all it would answer Atom XML, which the emulator does not produce (the README
     /// lists this difference).
     pub fn from_accept(accept: Option<&str>) -> Format {
-        let accept = accept
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-            .replace(' ', "");
+        let accept = accept.unwrap_or_default().to_ascii_lowercase().replace(' ', "");
         if accept.contains("odata=verbose") {
             Format::Verbose
         } else if accept.contains("odata=nometadata") || accept.contains("odata.metadata=none") {
@@ -45,9 +42,7 @@ impl Format {
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Verbose => "application/json;odata=verbose;charset=utf-8",
-            Format::Minimal => {
-                "application/json;odata=minimalmetadata;streaming=true;charset=utf-8"
-            }
+            Format::Minimal => "application/json;odata=minimalmetadata;streaming=true;charset=utf-8",
             Format::NoMetadata => "application/json;odata=nometadata;streaming=true;charset=utf-8",
         }
     }
@@ -58,10 +53,7 @@ impl Format {
 #[derive(Clone, Debug, PartialEq)]
 pub enum PropValue {
     Plain(Value),
-    Complex {
-        type_name: &'static str,
-        fields: Vec<(&'static str, Value)>,
-    },
+    Complex { type_name: &'static str, fields: Vec<(&'static str, Value)> },
     Strings(Vec<String>),
 }
 
@@ -75,31 +67,15 @@ pub struct Prop {
 
 impl Prop {
     pub fn new(name: &'static str, value: impl Into<Value>) -> Prop {
-        Prop {
-            name,
-            value: PropValue::Plain(value.into()),
-            default: true,
-        }
+        Prop { name, value: PropValue::Plain(value.into()), default: true }
     }
 
-    pub fn complex(
-        name: &'static str,
-        type_name: &'static str,
-        fields: Vec<(&'static str, Value)>,
-    ) -> Prop {
-        Prop {
-            name,
-            value: PropValue::Complex { type_name, fields },
-            default: true,
-        }
+    pub fn complex(name: &'static str, type_name: &'static str, fields: Vec<(&'static str, Value)>) -> Prop {
+        Prop { name, value: PropValue::Complex { type_name, fields }, default: true }
     }
 
     pub fn strings(name: &'static str, values: Vec<String>) -> Prop {
-        Prop {
-            name,
-            value: PropValue::Strings(values),
-            default: true,
-        }
+        Prop { name, value: PropValue::Strings(values), default: true }
     }
 
     /// Marks the property as outside the default set.
@@ -127,16 +103,11 @@ pub struct Entity<K> {
 
 impl<K> Entity<K> {
     fn nav(&self, name: &str) -> Option<&'static str> {
-        self.navs
-            .iter()
-            .copied()
-            .find(|n| n.eq_ignore_ascii_case(name))
+        self.navs.iter().copied().find(|n| n.eq_ignore_ascii_case(name))
     }
 
     fn prop(&self, name: &str) -> Option<&Prop> {
-        self.props
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
+        self.props.iter().find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// The canonical spelling of a property name, if the entity has it.
@@ -190,12 +161,7 @@ impl<K> Renderer<'_, K> {
         let format = self.format;
         Ok(match reply {
             Reply::Entity(entity) => {
-                let body = self.entity(
-                    &entity,
-                    self.options.select.as_ref(),
-                    &self.options.expand,
-                    true,
-                )?;
+                let body = self.entity(&entity, self.options.select.as_ref(), &self.options.expand, true)?;
                 match format {
                     Format::Verbose => json!({ "d": body }),
                     _ => Value::Object(body),
@@ -205,8 +171,7 @@ impl<K> Renderer<'_, K> {
                 let items = items
                     .iter()
                     .map(|e| {
-                        self.entity(e, self.options.select.as_ref(), &self.options.expand, false)
-                            .map(Value::Object)
+                        self.entity(e, self.options.select.as_ref(), &self.options.expand, false).map(Value::Object)
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 match format {
@@ -217,21 +182,14 @@ impl<K> Renderer<'_, K> {
                     Format::NoMetadata => json!({ "value": items }),
                 }
             }
-            Reply::Complex {
-                function,
-                type_name,
-                props,
-            } => {
+            Reply::Complex { function, type_name, props } => {
                 let mut body = Map::new();
                 match format {
                     Format::Verbose => {
                         body.insert("__metadata".into(), json!({ "type": type_name }));
                     }
                     Format::Minimal => {
-                        body.insert(
-                            "odata.metadata".into(),
-                            format!("{}/$metadata#{type_name}", self.api_base).into(),
-                        );
+                        body.insert("odata.metadata".into(), format!("{}/$metadata#{type_name}", self.api_base).into());
                     }
                     Format::NoMetadata => {}
                 }
@@ -243,11 +201,7 @@ impl<K> Renderer<'_, K> {
                     _ => Value::Object(body),
                 }
             }
-            Reply::Primitive {
-                name,
-                edm_type,
-                value,
-            } => match format {
+            Reply::Primitive { name, edm_type, value } => match format {
                 Format::Verbose => json!({ "d": { name: value } }),
                 Format::Minimal => {
                     json!({ "odata.metadata": format!("{}/$metadata#{edm_type}", self.api_base), "value": value })
@@ -290,10 +244,7 @@ impl<K> Renderer<'_, K> {
             }
             Format::Minimal => {
                 if top {
-                    body.insert(
-                        "odata.metadata".into(),
-                        self.metadata_url(entity.set, true).into(),
-                    );
+                    body.insert("odata.metadata".into(), self.metadata_url(entity.set, true).into());
                 }
                 body.insert("odata.type".into(), entity.type_name.into());
                 body.insert("odata.id".into(), absolute.clone().into());
@@ -310,17 +261,12 @@ impl<K> Renderer<'_, K> {
             if let Some(sub_expand) = expand.get(nav) {
                 let sub_select = select.and_then(|s| s.get(nav)).filter(|t| !t.is_empty());
                 let value = match (self.expand)(entity, nav)? {
-                    Expanded::One(child) => {
-                        Value::Object(self.entity(&child, sub_select, sub_expand, false)?)
-                    }
+                    Expanded::One(child) => Value::Object(self.entity(&child, sub_select, sub_expand, false)?),
                     Expanded::Null => Value::Null,
                     Expanded::Many(children) => {
                         let items = children
                             .iter()
-                            .map(|c| {
-                                self.entity(c, sub_select, sub_expand, false)
-                                    .map(Value::Object)
-                            })
+                            .map(|c| self.entity(c, sub_select, sub_expand, false).map(Value::Object))
                             .collect::<Result<Vec<_>, _>>()?;
                         match self.format {
                             Format::Verbose => json!({ "results": items }),
@@ -330,10 +276,7 @@ impl<K> Renderer<'_, K> {
                 };
                 body.insert(nav.into(), value);
             } else if selected && self.format == Format::Verbose {
-                body.insert(
-                    nav.into(),
-                    json!({ "__deferred": { "uri": format!("{absolute}/{nav}") } }),
-                );
+                body.insert(nav.into(), json!({ "__deferred": { "uri": format!("{absolute}/{nav}") } }));
             }
         }
 
@@ -420,11 +363,7 @@ mod tests {
             navs: &["RootFolder", "Items"],
             props: vec![
                 Prop::new("Id", "l-id"),
-                Prop::complex(
-                    "ParentWebPath",
-                    "SP.ResourcePath",
-                    vec![("DecodedUrl", "/sites/dev".into())],
-                ),
+                Prop::complex("ParentWebPath", "SP.ResourcePath", vec![("DecodedUrl", "/sites/dev".into())]),
                 Prop::new("Secret", true).on_select(),
             ],
         }
@@ -437,13 +376,7 @@ mod tests {
             (1, "Items") => Ok(Expanded::Many(vec![])),
             _ => Err(SpError::not_implemented(nav)),
         };
-        Renderer {
-            format,
-            api_base: "http://h/sites/dev/_api",
-            options: &options,
-            expand: &expand,
-        }
-        .render(reply)
+        Renderer { format, api_base: "http://h/sites/dev/_api", options: &options, expand: &expand }.render(reply)
     }
 
     #[test]
@@ -459,43 +392,23 @@ mod tests {
     #[test]
     fn minimal_and_nometadata_entities() {
         let body = render(Format::Minimal, "", Reply::Entity(list())).unwrap();
-        assert_eq!(
-            body["odata.metadata"],
-            "http://h/sites/dev/_api/$metadata#SP.ApiData.Lists/@Element"
-        );
+        assert_eq!(body["odata.metadata"], "http://h/sites/dev/_api/$metadata#SP.ApiData.Lists/@Element");
         assert_eq!(body["odata.editLink"], "Web/Lists(guid'l-id')");
         assert_eq!(body["odata.etag"], "\"1\"");
         assert_eq!(body["ParentWebPath"], json!({ "DecodedUrl": "/sites/dev" }));
         assert!(body.get("RootFolder").is_none());
 
         let body = render(Format::NoMetadata, "", Reply::Entity(list())).unwrap();
-        assert_eq!(
-            body,
-            json!({ "Id": "l-id", "ParentWebPath": { "DecodedUrl": "/sites/dev" } })
-        );
+        assert_eq!(body, json!({ "Id": "l-id", "ParentWebPath": { "DecodedUrl": "/sites/dev" } }));
     }
 
     #[test]
     fn select_and_expand() {
-        let body = render(
-            Format::Verbose,
-            "$select=Id,RootFolder/UniqueId&$expand=RootFolder",
-            Reply::Entity(list()),
-        )
-        .unwrap();
+        let body = render(Format::Verbose, "$select=Id,RootFolder/UniqueId&$expand=RootFolder", Reply::Entity(list()))
+            .unwrap();
         let d = &body["d"];
-        assert_eq!(
-            d.as_object().unwrap().keys().collect::<Vec<_>>(),
-            ["__metadata", "RootFolder", "Id"]
-        );
-        assert_eq!(
-            d["RootFolder"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .collect::<Vec<_>>(),
-            ["__metadata", "UniqueId"]
-        );
+        assert_eq!(d.as_object().unwrap().keys().collect::<Vec<_>>(), ["__metadata", "RootFolder", "Id"]);
+        assert_eq!(d["RootFolder"].as_object().unwrap().keys().collect::<Vec<_>>(), ["__metadata", "UniqueId"]);
         assert_eq!(d["RootFolder"]["__metadata"]["type"], "SP.Folder");
 
         let body = render(Format::Minimal, "$select=secret", Reply::Entity(list())).unwrap();
@@ -506,48 +419,25 @@ mod tests {
         );
         assert!(body.get("Id").is_none());
 
-        let body = render(
-            Format::NoMetadata,
-            "$expand=Items,RootFolder",
-            Reply::Entity(list()),
-        )
-        .unwrap();
+        let body = render(Format::NoMetadata, "$expand=Items,RootFolder", Reply::Entity(list())).unwrap();
         assert_eq!(body["Items"], json!([]));
-        assert_eq!(
-            body["RootFolder"],
-            json!({ "Name": "Docs", "UniqueId": "f-id" })
-        );
+        assert_eq!(body["RootFolder"], json!({ "Name": "Docs", "UniqueId": "f-id" }));
 
         let err = render(Format::Verbose, "$select=Nope", Reply::Entity(list())).unwrap_err();
-        assert_eq!(
-            err.code(),
-            "-1, Microsoft.SharePoint.Client.InvalidClientQueryException"
-        );
-        assert!(
-            err.message
-                .starts_with("The property 'Nope' does not exist on type 'SP.List'.")
-        );
+        assert_eq!(err.code(), "-1, Microsoft.SharePoint.Client.InvalidClientQueryException");
+        assert!(err.message.starts_with("The property 'Nope' does not exist on type 'SP.List'."));
         assert!(render(Format::Verbose, "$expand=Id", Reply::Entity(list())).is_err());
     }
 
     #[test]
     fn collections_complex_and_primitives() {
-        let reply = || Reply::Collection {
-            set: "SP.ApiData.Lists",
-            items: vec![list()],
-        };
+        let reply = || Reply::Collection { set: "SP.ApiData.Lists", items: vec![list()] };
         let body = render(Format::Verbose, "", reply()).unwrap();
         assert_eq!(body["d"]["results"][0]["Id"], "l-id");
         let body = render(Format::Minimal, "", reply()).unwrap();
-        assert_eq!(
-            body["odata.metadata"],
-            "http://h/sites/dev/_api/$metadata#SP.ApiData.Lists"
-        );
+        assert_eq!(body["odata.metadata"], "http://h/sites/dev/_api/$metadata#SP.ApiData.Lists");
         assert!(body["value"][0].get("odata.metadata").is_none());
-        assert_eq!(
-            render(Format::NoMetadata, "", reply()).unwrap()["value"][0]["Id"],
-            "l-id"
-        );
+        assert_eq!(render(Format::NoMetadata, "", reply()).unwrap()["value"][0]["Id"], "l-id");
 
         let complex = || Reply::Complex {
             function: "GetContextWebInformation",
@@ -558,63 +448,29 @@ mod tests {
             ],
         };
         let body = render(Format::Verbose, "", complex()).unwrap();
-        assert_eq!(
-            body["d"]["GetContextWebInformation"]["SupportedSchemaVersions"]["results"],
-            json!(["15.0.0.0"])
-        );
+        assert_eq!(body["d"]["GetContextWebInformation"]["SupportedSchemaVersions"]["results"], json!(["15.0.0.0"]));
         let body = render(Format::Minimal, "", complex()).unwrap();
-        assert_eq!(
-            body["odata.metadata"],
-            "http://h/sites/dev/_api/$metadata#SP.ContextWebInformation"
-        );
+        assert_eq!(body["odata.metadata"], "http://h/sites/dev/_api/$metadata#SP.ContextWebInformation");
         assert_eq!(body["SupportedSchemaVersions"], json!(["15.0.0.0"]));
 
-        let primitive = || Reply::Primitive {
-            name: "Title".into(),
-            edm_type: "Edm.String",
-            value: "Dev".into(),
-        };
-        assert_eq!(
-            render(Format::Verbose, "", primitive()).unwrap(),
-            json!({ "d": { "Title": "Dev" } })
-        );
-        assert_eq!(
-            render(Format::NoMetadata, "", primitive()).unwrap(),
-            json!({ "value": "Dev" })
-        );
+        let primitive = || Reply::Primitive { name: "Title".into(), edm_type: "Edm.String", value: "Dev".into() };
+        assert_eq!(render(Format::Verbose, "", primitive()).unwrap(), json!({ "d": { "Title": "Dev" } }));
+        assert_eq!(render(Format::NoMetadata, "", primitive()).unwrap(), json!({ "value": "Dev" }));
     }
 
     #[test]
     fn accept_negotiation() {
-        assert_eq!(
-            Format::from_accept(Some("application/json; odata=verbose")),
-            Format::Verbose
-        );
-        assert_eq!(
-            Format::from_accept(Some("application/json;odata=nometadata")),
-            Format::NoMetadata
-        );
-        assert_eq!(
-            Format::from_accept(Some("application/json;odata=minimalmetadata")),
-            Format::Minimal
-        );
-        assert_eq!(
-            Format::from_accept(Some("application/json")),
-            Format::Minimal
-        );
+        assert_eq!(Format::from_accept(Some("application/json; odata=verbose")), Format::Verbose);
+        assert_eq!(Format::from_accept(Some("application/json;odata=nometadata")), Format::NoMetadata);
+        assert_eq!(Format::from_accept(Some("application/json;odata=minimalmetadata")), Format::Minimal);
+        assert_eq!(Format::from_accept(Some("application/json")), Format::Minimal);
         assert_eq!(Format::from_accept(None), Format::Minimal);
     }
 
     #[test]
     fn error_bodies() {
         let e = SpError::list_not_found();
-        assert_eq!(
-            error_body(Format::Verbose, &e)["error"]["code"],
-            "-2130575322, Microsoft.SharePoint.SPException"
-        );
-        assert_eq!(
-            error_body(Format::NoMetadata, &e)["odata.error"]["message"]["lang"],
-            "en-US"
-        );
+        assert_eq!(error_body(Format::Verbose, &e)["error"]["code"], "-2130575322, Microsoft.SharePoint.SPException");
+        assert_eq!(error_body(Format::NoMetadata, &e)["odata.error"]["message"]["lang"], "en-US");
     }
 }

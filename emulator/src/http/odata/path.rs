@@ -39,9 +39,7 @@ impl Literal {
     /// The literal as text, whatever its quoting, for parameters typed as strings or GUIDs.
     pub fn as_text(&self) -> Option<String> {
         match self {
-            Literal::String(s) | Literal::Guid(s) | Literal::DateTime(s) | Literal::Bare(s) => {
-                Some(s.clone())
-            }
+            Literal::String(s) | Literal::Guid(s) | Literal::DateTime(s) | Literal::Bare(s) => Some(s.clone()),
             Literal::Int(i) => Some(i.to_string()),
             Literal::Bool(b) => Some(b.to_string()),
             Literal::Null => None,
@@ -63,10 +61,7 @@ pub struct PathSyntaxError;
 /// Splits a decoded path into segments. Empty segments (from `//` or a trailing `/`) are
 /// dropped, as SharePoint tolerates them.
 pub fn parse(path: &str) -> Result<Vec<Segment>, PathSyntaxError> {
-    let mut parser = Parser {
-        chars: path.chars().collect(),
-        pos: 0,
-    };
+    let mut parser = Parser { chars: path.chars().collect(), pos: 0 };
     let mut segments = Vec::new();
     loop {
         parser.skip_while(|c| c == '/');
@@ -120,10 +115,7 @@ impl Parser {
         self.skip_while(char::is_whitespace);
         if self.peek() == Some(')') {
             self.pos += 1;
-            return Ok(Segment {
-                name,
-                args: Some(args),
-            });
+            return Ok(Segment { name, args: Some(args) });
         }
         loop {
             self.skip_while(char::is_whitespace);
@@ -133,10 +125,7 @@ impl Parser {
                 Some(',') => self.pos += 1,
                 Some(')') => {
                     self.pos += 1;
-                    return Ok(Segment {
-                        name,
-                        args: Some(args),
-                    });
+                    return Ok(Segment { name, args: Some(args) });
                 }
                 _ => return Err(PathSyntaxError),
             }
@@ -156,10 +145,7 @@ impl Parser {
             self.pos = start;
             None
         };
-        Ok(Arg {
-            name,
-            value: self.literal()?,
-        })
+        Ok(Arg { name, value: self.literal()? })
     }
 
     fn literal(&mut self) -> Result<Literal, PathSyntaxError> {
@@ -183,10 +169,7 @@ impl Parser {
             "null" => Literal::Null,
             "true" => Literal::Bool(true),
             "false" => Literal::Bool(false),
-            _ => token
-                .parse()
-                .map(Literal::Int)
-                .unwrap_or(Literal::Bare(token)),
+            _ => token.parse().map(Literal::Int).unwrap_or(Literal::Bare(token)),
         })
     }
 
@@ -219,10 +202,7 @@ mod tests {
     use super::*;
 
     fn seg(name: &str, args: Option<Vec<Arg>>) -> Segment {
-        Segment {
-            name: name.into(),
-            args,
-        }
+        Segment { name: name.into(), args }
     }
 
     fn pos(value: Literal) -> Arg {
@@ -235,12 +215,7 @@ mod tests {
             parse("web/lists(guid'0B2C6D9E-1111-2222-3333-444455556666')/RootFolder").unwrap(),
             vec![
                 seg("web", None),
-                seg(
-                    "lists",
-                    Some(vec![pos(Literal::Guid(
-                        "0B2C6D9E-1111-2222-3333-444455556666".into()
-                    ))])
-                ),
+                seg("lists", Some(vec![pos(Literal::Guid("0B2C6D9E-1111-2222-3333-444455556666".into()))])),
                 seg("RootFolder", None),
             ]
         );
@@ -252,12 +227,7 @@ mod tests {
     fn quoted_strings_keep_slashes_and_doubled_quotes() {
         assert_eq!(
             parse("web/GetFolderByServerRelativeUrl('/sites/dev/O''Brien (old)')").unwrap()[1],
-            seg(
-                "GetFolderByServerRelativeUrl",
-                Some(vec![pos(Literal::String(
-                    "/sites/dev/O'Brien (old)".into()
-                ))])
-            )
+            seg("GetFolderByServerRelativeUrl", Some(vec![pos(Literal::String("/sites/dev/O'Brien (old)".into()))]))
         );
     }
 
@@ -267,19 +237,11 @@ mod tests {
         assert_eq!(
             parsed[1].args,
             Some(vec![
-                Arg {
-                    name: Some("jobId".into()),
-                    value: Literal::String("a-b".into())
-                },
-                Arg {
-                    name: Some("nextToken".into()),
-                    value: Literal::Int(0)
-                },
+                Arg { name: Some("jobId".into()), value: Literal::String("a-b".into()) },
+                Arg { name: Some("nextToken".into()), value: Literal::Int(0) },
             ])
         );
-        let parsed =
-            parse("site/M(guid'x' , null,true,  bare-token, datetime'2020-01-01T00:00:00')")
-                .unwrap();
+        let parsed = parse("site/M(guid'x' , null,true,  bare-token, datetime'2020-01-01T00:00:00')").unwrap();
         assert_eq!(
             parsed[1].args,
             Some(vec![
@@ -295,15 +257,9 @@ mod tests {
 
     #[test]
     fn malformed_paths_are_rejected() {
-        for bad in [
-            "web/lists(",
-            "web/lists('x'",
-            "web/lists(x'y')",
-            "web/lists('a' 'b')",
-            "web/(x)",
-            "web/a)b",
-            "web/f(,)",
-        ] {
+        for bad in
+            ["web/lists(", "web/lists('x'", "web/lists(x'y')", "web/lists('a' 'b')", "web/(x)", "web/a)b", "web/f(,)"]
+        {
             assert_eq!(parse(bad), Err(PathSyntaxError), "{bad}");
         }
     }

@@ -21,11 +21,7 @@ impl PathTree {
                     node.all = true;
                     break;
                 }
-                let index = match node
-                    .children
-                    .iter()
-                    .position(|(n, _)| n.eq_ignore_ascii_case(name))
-                {
+                let index = match node.children.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)) {
                     Some(i) => i,
                     None => {
                         node.children.push((name.to_string(), PathTree::default()));
@@ -43,10 +39,7 @@ impl PathTree {
     }
 
     pub fn get(&self, name: &str) -> Option<&PathTree> {
-        self.children
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, t)| t)
+        self.children.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| t)
     }
 }
 
@@ -96,9 +89,7 @@ mod tests {
 
     #[test]
     fn query_options() {
-        let q = QueryOptions::from_query(Some(
-            "$select=Id,RootFolder/UniqueId&$expand=RootFolder&$top=5",
-        ));
+        let q = QueryOptions::from_query(Some("$select=Id,RootFolder/UniqueId&$expand=RootFolder&$top=5"));
         assert_eq!(q.select_text.as_deref(), Some("Id,RootFolder/UniqueId"));
         assert!(q.expand.get("rootfolder").is_some());
         let q = QueryOptions::from_query(Some("%24select=Title"));

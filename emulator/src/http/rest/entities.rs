@@ -32,19 +32,12 @@ impl Target {
     /// Absolute form of a server-relative URL. The root (`/`) has no trailing slash, as in
     /// SharePoint's `Url` properties.
     pub fn absolute(&self, server_relative: &str) -> String {
-        if server_relative == "/" {
-            self.origin.clone()
-        } else {
-            format!("{}{server_relative}", self.origin)
-        }
+        if server_relative == "/" { self.origin.clone() } else { format!("{}{server_relative}", self.origin) }
     }
 
     /// Absolute `{web}/_api`.
     pub fn api_base(&self) -> String {
-        format!(
-            "{}/_api",
-            self.absolute(&self.web.url).trim_end_matches('/')
-        )
+        format!("{}/_api", self.absolute(&self.web.url).trim_end_matches('/'))
     }
 }
 
@@ -139,14 +132,7 @@ const LIST_NAVS: &[&str] = &[
     "WorkflowAssociations",
 ];
 
-const FOLDER_NAVS: &[&str] = &[
-    "Files",
-    "ListItemAllFields",
-    "ParentFolder",
-    "Properties",
-    "StorageMetrics",
-    "Folders",
-];
+const FOLDER_NAVS: &[&str] = &["Files", "ListItemAllFields", "ParentFolder", "Properties", "StorageMetrics", "Folders"];
 
 /// `SP.Site`. Its identity follows the URL it was reached under (`{web}/_api/site`).
 pub fn site(t: &Target, site: &SiteCollection, path: Option<String>) -> Entity<Key> {
@@ -222,19 +208,10 @@ pub fn web(t: &Target, web: &Web, path: Option<String>) -> Entity<Key> {
         // Web.Created alone is written without a zone designator, with a fraction.
         Prop::new("Created", local_date(web.created)),
         change_token(2, web.id, web.last_modified),
-        Prop::new(
-            "CustomMasterUrl",
-            format!(
-                "{}/_catalogs/masterpage/seattle.master",
-                web.url.trim_end_matches('/')
-            ),
-        ),
+        Prop::new("CustomMasterUrl", format!("{}/_catalogs/masterpage/seattle.master", web.url.trim_end_matches('/'))),
         Prop::new("Description", web.description.clone()),
         Prop::new("DesignPackageId", ZERO_GUID),
-        Prop::new(
-            "DocumentLibraryCalloutOfficeWebAppPreviewersDisabled",
-            false,
-        ),
+        Prop::new("DocumentLibraryCalloutOfficeWebAppPreviewersDisabled", false),
         Prop::new("EnableMinimalDownload", false),
         Prop::new("FooterEmphasis", 0),
         Prop::new("FooterEnabled", false),
@@ -251,13 +228,7 @@ pub fn web(t: &Target, web: &Web, path: Option<String>) -> Entity<Key> {
         Prop::new("LastItemModifiedDate", date(web.last_modified)),
         Prop::new("LastItemUserModifiedDate", date(web.last_modified)),
         Prop::new("LogoAlignment", 0),
-        Prop::new(
-            "MasterUrl",
-            format!(
-                "{}/_catalogs/masterpage/seattle.master",
-                web.url.trim_end_matches('/')
-            ),
-        ),
+        Prop::new("MasterUrl", format!("{}/_catalogs/masterpage/seattle.master", web.url.trim_end_matches('/'))),
         Prop::new("MegaMenuEnabled", false),
         Prop::new("NavAudienceTargetingEnabled", false),
         Prop::new("NoCrawl", false),
@@ -279,11 +250,7 @@ pub fn web(t: &Target, web: &Web, path: Option<String>) -> Entity<Key> {
         Prop::new("WebTemplate", web.web_template.clone()),
         Prop::new("WelcomePage", "SitePages/Home.aspx"),
         resource_path("ServerRelativePath", &web.url).on_select(),
-        Prop::new(
-            "WebTemplateConfiguration",
-            format!("{}#{}", web.web_template, web.configuration),
-        )
-        .on_select(),
+        Prop::new("WebTemplateConfiguration", format!("{}#{}", web.web_template, web.configuration)).on_select(),
     ];
     Entity {
         key: Key::Web(web.id),
@@ -300,22 +267,11 @@ pub fn web(t: &Target, web: &Web, path: Option<String>) -> Entity<Key> {
 pub fn list(list: &List, web_url: &str) -> Entity<Key> {
     let library = list.base_type == 1;
     let leaf = list.url.rsplit('/').next().unwrap_or_default();
-    let entity_type = if library {
-        xml_name(leaf)
-    } else {
-        format!("{}List", xml_name(leaf))
-    };
+    let entity_type = if library { xml_name(leaf) } else { format!("{}List", xml_name(leaf)) };
     let item_type = format!("SP.Data.{entity_type}Item");
-    let image = if library {
-        "/_layouts/15/images/itdl.png?rev=47"
-    } else {
-        "/_layouts/15/images/itgen.png?rev=47"
-    };
-    let template_feature = if library {
-        "00bfea71-e717-4e80-aa17-d0c71b360101"
-    } else {
-        "00bfea71-de22-43b2-a848-c05709900100"
-    };
+    let image = if library { "/_layouts/15/images/itdl.png?rev=47" } else { "/_layouts/15/images/itgen.png?rev=47" };
+    let template_feature =
+        if library { "00bfea71-e717-4e80-aa17-d0c71b360101" } else { "00bfea71-de22-43b2-a848-c05709900100" };
     let props = vec![
         Prop::new("AllowContentTypes", true),
         Prop::new("BaseTemplate", list.base_template),
@@ -332,11 +288,7 @@ pub fn list(list: &List, web_url: &str) -> Entity<Key> {
         Prop::new("DisableGridEditing", false),
         Prop::new(
             "DocumentTemplateUrl",
-            if library {
-                Value::from(format!("{}/Forms/template.dotx", list.url))
-            } else {
-                Value::Null
-            },
+            if library { Value::from(format!("{}/Forms/template.dotx", list.url)) } else { Value::Null },
         ),
         Prop::new("DraftVersionVisibility", 0),
         Prop::new("EnableAttachments", !library),
@@ -379,10 +331,7 @@ pub fn list(list: &List, web_url: &str) -> Entity<Key> {
         Prop::new("Title", list.title.clone()),
     ];
     Entity {
-        key: Key::List {
-            web_id: list.web_id,
-            id: list.id,
-        },
+        key: Key::List { web_id: list.web_id, id: list.id },
         type_name: "SP.List",
         set: "SP.ApiData.Lists",
         path: list_path(list.id),
@@ -446,18 +395,14 @@ fn change_token(scope: u8, id: Uuid, at: OffsetDateTime) -> Prop {
 /// `Edm.DateTime` as SharePoint writes most dates: UTC, whole seconds, `Z`.
 pub fn date(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-        ))
+        .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"))
         .expect("UTC dates format")
 }
 
 /// `Web.Created`'s spelling: no zone designator, milliseconds.
 fn local_date(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]"
-        ))
+        .format(format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]"))
         .expect("UTC dates format")
 }
 
@@ -492,10 +437,7 @@ mod tests {
             token.value,
             crate::http::odata::PropValue::Complex {
                 type_name: "SP.ChangeToken",
-                fields: vec![(
-                    "StringValue",
-                    format!("1;2;{ZERO_GUID};621355968000000000;-1").into()
-                )]
+                fields: vec![("StringValue", format!("1;2;{ZERO_GUID};621355968000000000;-1").into())]
             }
         );
     }

@@ -23,28 +23,13 @@ pub struct Signature {
     allows_get: bool,
 }
 
-const CREATE: &[&str] = &[
-    "gWebId",
-    "azureContainerSourceUri",
-    "azureContainerManifestUri",
-    "azureQueueReportUri",
-];
+const CREATE: &[&str] = &["gWebId", "azureContainerSourceUri", "azureContainerManifestUri", "azureQueueReportUri"];
 
 const METHODS: &[Signature] = &[
-    Signature {
-        name: "CreateMigrationJob",
-        params: CREATE,
-        allows_get: false,
-    },
+    Signature { name: "CreateMigrationJob", params: CREATE, allows_get: false },
     Signature {
         name: "CreateMigrationJobEncrypted",
-        params: &[
-            "gWebId",
-            "azureContainerSourceUri",
-            "azureContainerManifestUri",
-            "azureQueueReportUri",
-            "options",
-        ],
+        params: &["gWebId", "azureContainerSourceUri", "azureContainerManifestUri", "azureQueueReportUri", "options"],
         allows_get: false,
     },
     Signature {
@@ -58,16 +43,8 @@ const METHODS: &[Signature] = &[
         ],
         allows_get: false,
     },
-    Signature {
-        name: "GetMigrationJobStatus",
-        params: &["id"],
-        allows_get: false,
-    },
-    Signature {
-        name: "GetMigrationJobProgress",
-        params: &["jobId", "nextToken"],
-        allows_get: true,
-    },
+    Signature { name: "GetMigrationJobStatus", params: &["id"], allows_get: false },
+    Signature { name: "GetMigrationJobProgress", params: &["jobId", "nextToken"], allows_get: true },
 ];
 
 /// The method a `site/<Method>` path calls, if it is one of the Migration API's.
@@ -104,58 +81,33 @@ pub async fn call(
                 source_uri: params.text("azureContainerSourceUri"),
                 manifest_uri: params.text("azureContainerManifestUri"),
                 queue_uri: params.text("azureQueueReportUri"),
-                encryption: (signature.name == "CreateMigrationJobEncrypted")
-                    .then(|| params.key())
-                    .transpose()?,
+                encryption: (signature.name == "CreateMigrationJobEncrypted").then(|| params.key()).transpose()?,
                 request_id,
             };
             let id = state.jobs.create(request).await.map_err(create_error)?;
-            Ok(Reply::Primitive {
-                name: signature.name.into(),
-                edm_type: "Edm.Guid",
-                value: id.to_string().into(),
-            })
+            Ok(Reply::Primitive { name: signature.name.into(), edm_type: "Edm.Guid", value: id.to_string().into() })
         }
         "GetMigrationJobStatus" => {
             // An id that is absent or no GUID is simply not in the queue (behaviour 35).
             let id = params.guid("id").ok().flatten().unwrap_or_default();
-            let state = state
-                .jobs
-                .status(site_id, id)
-                .await
-                .map_err(SpError::internal)?;
-            Ok(Reply::Primitive {
-                name: signature.name.into(),
-                edm_type: "Edm.Int32",
-                value: state.into(),
-            })
+            let state = state.jobs.status(site_id, id).await.map_err(SpError::internal)?;
+            Ok(Reply::Primitive { name: signature.name.into(), edm_type: "Edm.Int32", value: state.into() })
         }
         "GetMigrationJobProgress" => {
             let job = params.guid("jobId")?.ok_or_else(SpError::job_not_found)?;
             let token = match params.text("nextToken") {
                 None => 0,
-                Some(text) => text
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| SpError::bad_parameter_type("Edm.String"))?,
+                Some(text) => text.trim().parse::<u64>().map_err(|_| SpError::bad_parameter_type("Edm.String"))?,
             };
-            let (logs, next) =
-                state
-                    .jobs
-                    .progress(site_id, job, token)
-                    .await
-                    .map_err(|e| match e {
-                        ProgressError::NotFound => SpError::job_not_found(),
-                        ProgressError::Expired => SpError::job_status_expired(),
-                        ProgressError::Internal(message) => SpError::internal(message),
-                    })?;
+            let (logs, next) = state.jobs.progress(site_id, job, token).await.map_err(|e| match e {
+                ProgressError::NotFound => SpError::job_not_found(),
+                ProgressError::Expired => SpError::job_status_expired(),
+                ProgressError::Internal(message) => SpError::internal(message),
+            })?;
             Ok(Reply::Complex {
                 function: "GetMigrationJobProgress",
                 type_name: "SP.MigrationJobProgress",
-                props: vec![
-                    Prop::strings("Logs", logs),
-                    Prop::new("NextToken", next.to_string()),
-                ],
+                props: vec![Prop::strings("Logs", logs), Prop::new("NextToken", next.to_string())],
             })
         }
         other => Err(SpError::not_implemented(&format!("site/{other}"))),
@@ -190,20 +142,14 @@ impl Params {
         for (index, arg) in segment.args.iter().flatten().enumerate() {
             let name = match &arg.name {
                 Some(name) => name.as_str(),
-                None => signature
-                    .params
-                    .get(index)
-                    .ok_or_else(|| SpError::invalid_expression(&segment.name))?,
+                None => signature.params.get(index).ok_or_else(|| SpError::invalid_expression(&segment.name))?,
             };
             put(name, literal_value(&arg.value))?;
         }
         if !body.iter().all(u8::is_ascii_whitespace) {
-            let parsed: Value =
-                serde_json::from_slice(body).map_err(|e| SpError::invalid_body(&e.to_string()))?;
+            let parsed: Value = serde_json::from_slice(body).map_err(|e| SpError::invalid_body(&e.to_string()))?;
             let Value::Object(object) = parsed else {
-                return Err(SpError::invalid_body(
-                    "The request body must be a JSON object.",
-                ));
+                return Err(SpError::invalid_body("The request body must be a JSON object."));
             };
             for (name, value) in object {
                 if name != "__metadata" {
@@ -224,10 +170,7 @@ impl Params {
 
     fn guid(&self, name: &str) -> Result<Option<Uuid>, SpError> {
         self.text(name)
-            .map(|text| {
-                crate::package::values::guid(&text)
-                    .ok_or_else(|| SpError::bad_parameter_type("Edm.Guid"))
-            })
+            .map(|text| crate::package::values::guid(&text).ok_or_else(|| SpError::bad_parameter_type("Edm.Guid")))
             .transpose()
     }
 
@@ -244,10 +187,7 @@ impl Params {
             .map(|(_, v)| v)
             .and_then(Value::as_str)
             .ok_or_else(|| SpError::argument_null("AES256CBCKey"))?;
-        BASE64
-            .decode(key.trim())
-            .map(Some)
-            .map_err(|_| SpError::bad_parameter_type("Edm.Binary"))
+        BASE64.decode(key.trim()).map(Some).map_err(|_| SpError::bad_parameter_type("Edm.Binary"))
     }
 }
 

@@ -29,12 +29,7 @@ use resolve::Resource;
 
 /// The fallback handler: everything outside `/_emulator/`.
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
-    let format = Format::from_accept(
-        request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let format = Format::from_accept(request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()));
     match serve(&state, request, format).await {
         Ok(body) => json_response(StatusCode::OK, format, &body),
         Err(error) => error_response(format, &error),
@@ -53,35 +48,20 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Val
     let origin = origin(request.headers(), state);
     let method = request.method().clone();
     let options = QueryOptions::from_query(request.uri().query());
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map_or_else(uuid::Uuid::new_v4, |r| r.0);
+    let request_id = request.extensions().get::<RequestId>().map_or_else(uuid::Uuid::new_v4, |r| r.0);
     let segments = path::parse(&api_path).map_err(|_| SpError::invalid_expression(&api_path))?;
 
-    let (site, web) = state
-        .store
-        .call(move |db| db.web_by_url(&web_url))
-        .await?
-        .ok_or_else(SpError::no_such_web)?;
+    let (site, web) = state.store.call(move |db| db.web_by_url(&web_url)).await?.ok_or_else(SpError::no_such_web)?;
     let target = Target { origin, site, web };
 
     if let Some((signature, call)) = migration::recognise(&segments) {
         let body = axum::body::to_bytes(request.into_body(), MAX_BODY)
             .await
             .map_err(|e| SpError::invalid_body(&e.to_string()))?;
-        let reply =
-            migration::call(state, &target, &method, signature, call, &body, request_id).await?;
+        let reply = migration::call(state, &target, &method, signature, call, &body, request_id).await?;
         let api_base = target.api_base();
-        let no_expansion =
-            |_: &odata::Entity<Key>, nav: &'static str| Err(SpError::not_implemented(nav));
-        return Renderer {
-            format,
-            api_base: &api_base,
-            options: &options,
-            expand: &no_expansion,
-        }
-        .render(reply);
+        let no_expansion = |_: &odata::Entity<Key>, nav: &'static str| Err(SpError::not_implemented(nav));
+        return Renderer { format, api_base: &api_base, options: &options, expand: &no_expansion }.render(reply);
     }
 
     state
@@ -89,16 +69,8 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Val
         .call(move |db| {
             let reply = dispatch(db, &target, &method, &segments)?;
             let api_base = target.api_base();
-            let expand = |entity: &odata::Entity<Key>, nav: &'static str| {
-                resolve::expand(db, &target, entity, nav)
-            };
-            Renderer {
-                format,
-                api_base: &api_base,
-                options: &options,
-                expand: &expand,
-            }
-            .render(reply)
+            let expand = |entity: &odata::Entity<Key>, nav: &'static str| resolve::expand(db, &target, entity, nav);
+            Renderer { format, api_base: &api_base, options: &options, expand: &expand }.render(reply)
         })
         .await
 }
@@ -107,21 +79,13 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Val
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Maps a parsed path to a reply.
-fn dispatch(
-    db: &Db,
-    target: &Target,
-    method: &Method,
-    segments: &[Segment],
-) -> Result<Reply<Key>, SpError> {
+fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> Result<Reply<Key>, SpError> {
     let Some((first, rest)) = segments.split_first() else {
         return Err(SpError::not_implemented("the /_api service document"));
     };
     if first.is("contextinfo") && rest.is_empty() {
         if method != Method::POST {
-            return Err(SpError::wrong_method(
-                method.as_str(),
-                "GetContextWebInformation",
-            ));
+            return Err(SpError::wrong_method(method.as_str(), "GetContextWebInformation"));
         }
         return Ok(contextinfo::reply(target));
     }
@@ -143,27 +107,14 @@ fn dispatch(
     }
     match resource {
         Resource::Lists(web) => {
-            let items = db
-                .lists_of_web(web.id)?
-                .iter()
-                .map(|l| entities::list(l, &web.url))
-                .collect();
-            Ok(Reply::Collection {
-                set: "SP.ApiData.Lists",
-                items,
-            })
+            let items = db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect();
+            Ok(Reply::Collection { set: "SP.ApiData.Lists", items })
         }
         Resource::Value { name, value } => {
             let edm_type = edm_type_of(name, &value);
-            Ok(Reply::Primitive {
-                name: name.to_string(),
-                edm_type,
-                value,
-            })
+            Ok(Reply::Primitive { name: name.to_string(), edm_type, value })
         }
-        Resource::Null => Err(SpError::resource_not_found(
-            segments.last().map_or("", |s| &s.name),
-        )),
+        Resource::Null => Err(SpError::resource_not_found(segments.last().map_or("", |s| &s.name))),
         other => {
             let entity = resolve::entity(db, target, &other, None)?.expect("entity resources");
             Ok(Reply::Entity(entity))
@@ -200,11 +151,8 @@ fn decode(text: &str) -> String {
 
 /// `scheme://host[:port]` as the client addressed us, for absolute URLs in responses.
 fn origin(headers: &HeaderMap, state: &AppState) -> String {
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| *v == "https")
-        .unwrap_or("http");
+    let scheme =
+        headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).filter(|v| *v == "https").unwrap_or("http");
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -215,19 +163,14 @@ fn origin(headers: &HeaderMap, state: &AppState) -> String {
 
 pub fn json_response(status: StatusCode, format: Format, body: &Value) -> Response {
     let mut response = (status, Body::from(body.to_string())).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     response
 }
 
 pub fn error_response(format: Format, error: &SpError) -> Response {
     let mut response = json_response(error.status, format, &odata::error_body(format, error));
     if error.status == StatusCode::UNAUTHORIZED {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, auth::challenge());
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, auth::challenge());
     }
     response
 }
@@ -238,14 +181,8 @@ mod tests {
 
     #[test]
     fn splits_at_the_api_segment_in_any_case() {
-        assert_eq!(
-            split_at_api("/sites/dev/_api/web"),
-            Some(("/sites/dev", "/web"))
-        );
-        assert_eq!(
-            split_at_api("/sites/dev/_API/Web/lists"),
-            Some(("/sites/dev", "/Web/lists"))
-        );
+        assert_eq!(split_at_api("/sites/dev/_api/web"), Some(("/sites/dev", "/web")));
+        assert_eq!(split_at_api("/sites/dev/_API/Web/lists"), Some(("/sites/dev", "/Web/lists")));
         assert_eq!(split_at_api("/_api/web"), Some(("/", "/web")));
         assert_eq!(split_at_api("/sites/dev/_api"), Some(("/sites/dev", "")));
         assert_eq!(split_at_api("/sites/dev/x_api/web"), None);

@@ -59,10 +59,7 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
                 let title = single_text(seg)?;
                 return match db.list_by_title(web.id, &title)? {
                     Some(list) => Ok(Resource::List(list)),
-                    None => Err(SpError::list_not_found_by_title(
-                        &title,
-                        &t.absolute(&web.url),
-                    )),
+                    None => Err(SpError::list_not_found_by_title(&title, &t.absolute(&web.url))),
                 };
             }
             if seg.is("GetById") {
@@ -89,12 +86,7 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
 }
 
 /// The entity for a resource; `path` overrides the canonical one (for expansions).
-pub fn entity(
-    db: &Db,
-    t: &Target,
-    resource: &Resource,
-    path: Option<String>,
-) -> Result<Option<Entity<Key>>, SpError> {
+pub fn entity(db: &Db, t: &Target, resource: &Resource, path: Option<String>) -> Result<Option<Entity<Key>>, SpError> {
     Ok(Some(match resource {
         Resource::Site(site) => entities::site(t, site, path),
         Resource::Web(web) => entities::web(t, web, path),
@@ -105,12 +97,7 @@ pub fn entity(
 }
 
 /// Expands `nav` of `parent` by stepping into it as if it had been in the URL.
-pub fn expand(
-    db: &Db,
-    t: &Target,
-    parent: &Entity<Key>,
-    nav: &'static str,
-) -> Result<Expanded<Key>, SpError> {
+pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> Result<Expanded<Key>, SpError> {
     let from = match parent.key {
         Key::Site(id) => match db.site(id)? {
             Some(site) => Resource::Site(site),
@@ -123,26 +110,19 @@ pub fn expand(
         },
         Key::Folder(id) => folder_by_id(db, id)?,
     };
-    let segment = Segment {
-        name: nav.to_string(),
-        args: None,
-    };
+    let segment = Segment { name: nav.to_string(), args: None };
     let reached = step(db, t, from, &segment)?;
     if let Resource::Lists(web) = reached {
         let lists = db.lists_of_web(web.id)?;
-        return Ok(Expanded::Many(
-            lists.iter().map(|l| entities::list(l, &web.url)).collect(),
-        ));
+        return Ok(Expanded::Many(lists.iter().map(|l| entities::list(l, &web.url)).collect()));
     }
     if let Resource::Value { .. } = reached {
         return Err(SpError::not_implemented(&format!("{}/{nav}", parent.path)));
     }
-    Ok(
-        match entity(db, t, &reached, Some(format!("{}/{nav}", parent.path)))? {
-            Some(entity) => Expanded::One(entity),
-            None => Expanded::Null,
-        },
-    )
+    Ok(match entity(db, t, &reached, Some(format!("{}/{nav}", parent.path)))? {
+        Some(entity) => Expanded::One(entity),
+        None => Expanded::Null,
+    })
 }
 
 /// `…/Title`-style property access, or the right error for a name the type lacks.
@@ -151,10 +131,7 @@ fn property_or_missing(entity: Entity<Key>, seg: &Segment) -> Result<Resource, S
         && let Some(prop) = entity.property(&seg.name)
         && let PropValue::Plain(value) = &prop.value
     {
-        return Ok(Resource::Value {
-            name: prop.name,
-            value: value.clone(),
-        });
+        return Ok(Resource::Value { name: prop.name, value: value.clone() });
     }
     if let Some(nav) = entity.navs.iter().find(|n| seg.is(n)) {
         return Err(SpError::not_implemented(&format!("{}/{nav}", entity.path)));
@@ -187,10 +164,7 @@ fn list_by_id(db: &Db, web: &Web, arg: &Literal, segment: &str) -> Result<Resour
 
 fn single_text(seg: &Segment) -> Result<String, SpError> {
     match seg.args.as_deref() {
-        Some([arg]) => arg
-            .value
-            .as_text()
-            .ok_or_else(|| SpError::invalid_expression(&seg.name)),
+        Some([arg]) => arg.value.as_text().ok_or_else(|| SpError::invalid_expression(&seg.name)),
         _ => Err(SpError::invalid_expression(&seg.name)),
     }
 }
