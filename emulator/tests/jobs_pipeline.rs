@@ -315,3 +315,84 @@ async fn b15_b16_b23_b26_b27_creation_checks_refuse_bad_requests() {
     let site = h.t.emulator.default_site.id;
     assert!(h.t.emulator.store.blocking(|db| db.queued_jobs(site)).unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b114_b120_b121_b122_imported_content_reads_back_through_rest() {
+    let h = Harness::start().await;
+    let mut builder = PackageBuilder::new(h.documents());
+    let ada = builder.user("i:0#.f|membership|ada@contoso.com", "Ada");
+    builder.folder("Reports");
+    let versions = vec![b"draft one".to_vec(), b"draft two".to_vec(), b"final text".to_vec()];
+    let file_id = builder.file(&FileSpec {
+        path: "Reports/annual report.txt".into(),
+        versions: versions.clone(),
+        fields: vec![("Title".into(), "Annual report".into())],
+        author: Some(ada),
+    });
+    let staged = h.stage(&builder.build(), &Staging::default(), false).await;
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    assert_eq!(last(&events, "JobEnd")["TotalErrors"], "0", "{events:#?}");
+
+    let t = &h.t;
+    let folder = "/sites/dev/Shared Documents/Reports";
+    let files = t
+        .get(&format!("/sites/dev/_api/web/GetFolderByServerRelativeUrl('{folder}')/Files"), support::NOMETADATA)
+        .await;
+    let names: Vec<&str> =
+        files.body["value"].as_array().unwrap().iter().map(|f| f["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["annual report.txt"]);
+    let folders =
+        t.get("/sites/dev/_api/web/GetFolderByServerRelativeUrl('Shared Documents')/Folders", support::VERBOSE).await;
+    assert_eq!(folders.body["d"]["results"][0]["Name"], "Reports");
+
+    let file_url = format!("/sites/dev/_api/web/GetFileByServerRelativeUrl('{folder}/annual report.txt')");
+    let file = t.get(&file_url, support::NOMETADATA).await.body;
+    assert_eq!(file["UniqueId"], file_id.to_string(), "ids are preserved (b114)");
+    assert_eq!(file["UIVersionLabel"], "3.0");
+    assert_eq!(file["Length"], "10");
+    assert_eq!(file["TimeLastModified"], "2024-03-01T10:00:00Z", "times come from the package (b121)");
+
+    let body =
+        t.client.get(t.url(&format!("{file_url}/$value"))).header("authorization", "Bearer t").send().await.unwrap();
+    assert_eq!(body.headers()["content-type"], "application/octet-stream");
+    assert_eq!(body.bytes().await.unwrap().as_ref(), b"final text");
+
+    // Behaviour 120: every version is there; `Versions` lists the earlier ones.
+    let history = t.get(&format!("{file_url}/Versions"), support::NOMETADATA).await.body;
+    let labels: Vec<&str> =
+        history["value"].as_array().unwrap().iter().map(|v| v["VersionLabel"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["1.0", "2.0"]);
+    let first = t
+        .client
+        .get(t.url(&format!("{file_url}/Versions(512)/$value")))
+        .header("authorization", "Bearer t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.bytes().await.unwrap().as_ref(), b"draft one");
+
+    // Behaviour 122: the item carries the package's field values.
+    let item = t.get(&format!("{file_url}/ListItemAllFields"), support::NOMETADATA).await.body;
+    assert_eq!(item["Title"], "Annual report");
+    let docs = h.documents().list_id;
+    let same =
+        t.get(&format!("/sites/dev/_api/web/lists(guid'{docs}')/items({})", item["Id"]), support::VERBOSE).await.body;
+    assert_eq!(same["d"]["Title"], "Annual report");
+    assert_eq!(same["d"]["__metadata"]["type"], "SP.Data.Shared_x0020_DocumentsItem");
+
+    let author = t.get(&format!("{file_url}?$select=Name,Author/Title&$expand=Author"), support::NOMETADATA).await.body;
+    assert_eq!(author["Author"]["Title"], "Ada");
+
+    let missing = t
+        .get("/sites/dev/_api/web/GetFileByServerRelativeUrl('/sites/dev/Shared Documents/nope.txt')", support::VERBOSE)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        sp_error(&missing.body),
+        (
+            "-2130575338, Microsoft.SharePoint.SPException".into(),
+            "The file /sites/dev/Shared Documents/nope.txt does not exist.".into()
+        )
+    );
+}

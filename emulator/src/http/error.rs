@@ -123,6 +123,30 @@ impl SpError {
         )
     }
 
+    /// `GetFolderByServerRelativeUrl` with no such folder.
+    pub fn folder_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, -2147024894, FILE_NOT_FOUND, "File Not Found.")
+    }
+
+    /// `GetFileByServerRelativeUrl` with no such file.
+    pub fn file_not_found(url: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, -2130575338, SP_EXCEPTION, format!("The file {url} does not exist."))
+    }
+
+    /// `items(N)` with no such item (or a file version that is not there).
+    pub fn item_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            -2147024809,
+            ARGUMENT,
+            "Item does not exist. It may have been deleted by another user.",
+        )
+    }
+
+    pub fn user_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, -2146232832, SP_EXCEPTION, "User cannot be found.")
+    }
+
     /// GetMigrationJobProgress for a job this site never had (behaviour 74).
     pub fn job_not_found() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, -2147213145, SP_EXCEPTION, "Job not found")

@@ -66,7 +66,8 @@ impl ContentStore {
         &self.root
     }
 
-    fn path_of(&self, sha256: &str) -> PathBuf {
+    /// Where stored content lives on disk.
+    pub fn path_of(&self, sha256: &str) -> PathBuf {
         // Hashes come from our own database; refuse anything else rather than touch other paths.
         assert!(
             sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()),

@@ -7,6 +7,8 @@
 pub mod path;
 pub mod query;
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
 use super::error::SpError;
@@ -59,23 +61,23 @@ pub enum PropValue {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prop {
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     pub value: PropValue,
     /// Part of the default property set; others appear only when selected by name.
     pub default: bool,
 }
 
 impl Prop {
-    pub fn new(name: &'static str, value: impl Into<Value>) -> Prop {
-        Prop { name, value: PropValue::Plain(value.into()), default: true }
+    pub fn new(name: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Prop {
+        Prop { name: name.into(), value: PropValue::Plain(value.into()), default: true }
     }
 
     pub fn complex(name: &'static str, type_name: &'static str, fields: Vec<(&'static str, Value)>) -> Prop {
-        Prop { name, value: PropValue::Complex { type_name, fields }, default: true }
+        Prop { name: name.into(), value: PropValue::Complex { type_name, fields }, default: true }
     }
 
     pub fn strings(name: &'static str, values: Vec<String>) -> Prop {
-        Prop { name, value: PropValue::Strings(values), default: true }
+        Prop { name: name.into(), value: PropValue::Strings(values), default: true }
     }
 
     /// Marks the property as outside the default set.
@@ -90,9 +92,9 @@ impl Prop {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entity<K> {
     pub key: K,
-    pub type_name: &'static str,
+    pub type_name: Cow<'static, str>,
     /// Entity set named in JSON light `odata.metadata`, e.g. `SP.ApiData.Webs`.
-    pub set: &'static str,
+    pub set: Cow<'static, str>,
     /// Canonical path under `/_api/`, e.g. `Web/Lists(guid'…')`.
     pub path: String,
     pub etag: Option<String>,
@@ -194,7 +196,7 @@ impl<K> Renderer<'_, K> {
                     Format::NoMetadata => {}
                 }
                 for prop in &props {
-                    body.insert(prop.name.into(), self.value(&prop.value));
+                    body.insert(prop.name.to_string(), self.value(&prop.value));
                 }
                 match format {
                     Format::Verbose => json!({ "d": { function: body } }),
@@ -220,12 +222,12 @@ impl<K> Renderer<'_, K> {
     ) -> Result<Map<String, Value>, SpError> {
         for (name, _) in select.map(|s| s.children.as_slice()).unwrap_or_default() {
             if entity.prop(name).is_none() && entity.nav(name).is_none() {
-                return Err(SpError::no_such_property(name, entity.type_name));
+                return Err(SpError::no_such_property(name, &entity.type_name));
             }
         }
         for (name, _) in &expand.children {
             if entity.nav(name).is_none() {
-                return Err(SpError::no_such_property(name, entity.type_name));
+                return Err(SpError::no_such_property(name, &entity.type_name));
             }
         }
 
@@ -239,14 +241,14 @@ impl<K> Renderer<'_, K> {
                 if let Some(etag) = &entity.etag {
                     metadata.insert("etag".into(), etag.clone().into());
                 }
-                metadata.insert("type".into(), entity.type_name.into());
+                metadata.insert("type".into(), entity.type_name.clone().into());
                 body.insert("__metadata".into(), Value::Object(metadata));
             }
             Format::Minimal => {
                 if top {
-                    body.insert("odata.metadata".into(), self.metadata_url(entity.set, true).into());
+                    body.insert("odata.metadata".into(), self.metadata_url(&entity.set, true).into());
                 }
-                body.insert("odata.type".into(), entity.type_name.into());
+                body.insert("odata.type".into(), entity.type_name.clone().into());
                 body.insert("odata.id".into(), absolute.clone().into());
                 if let Some(etag) = &entity.etag {
                     body.insert("odata.etag".into(), etag.clone().into());
@@ -283,10 +285,10 @@ impl<K> Renderer<'_, K> {
         for prop in &entity.props {
             let wanted = match select {
                 None => prop.default,
-                Some(s) => s.get(prop.name).is_some() || (s.all && prop.default),
+                Some(s) => s.get(&prop.name).is_some() || (s.all && prop.default),
             };
             if wanted {
-                body.insert(prop.name.into(), self.value(&prop.value));
+                body.insert(prop.name.to_string(), self.value(&prop.value));
             }
         }
         Ok(body)
@@ -344,8 +346,8 @@ mod tests {
     fn folder(path: &str) -> Entity<u8> {
         Entity {
             key: 2,
-            type_name: "SP.Folder",
-            set: "SP.ApiData.Folders1",
+            type_name: "SP.Folder".into(),
+            set: "SP.ApiData.Folders1".into(),
             path: path.into(),
             etag: None,
             navs: &["Files", "Folders"],
@@ -356,8 +358,8 @@ mod tests {
     fn list() -> Entity<u8> {
         Entity {
             key: 1,
-            type_name: "SP.List",
-            set: "SP.ApiData.Lists",
+            type_name: "SP.List".into(),
+            set: "SP.ApiData.Lists".into(),
             path: "Web/Lists(guid'l-id')".into(),
             etag: Some("\"1\"".into()),
             navs: &["RootFolder", "Items"],
@@ -431,7 +433,7 @@ mod tests {
 
     #[test]
     fn collections_complex_and_primitives() {
-        let reply = || Reply::Collection { set: "SP.ApiData.Lists", items: vec![list()] };
+        let reply = || Reply::Collection { set: "SP.ApiData.Lists".into(), items: vec![list()] };
         let body = render(Format::Verbose, "", reply()).unwrap();
         assert_eq!(body["d"]["results"][0]["Id"], "l-id");
         let body = render(Format::Minimal, "", reply()).unwrap();

@@ -8,7 +8,7 @@ use time::macros::format_description;
 use uuid::Uuid;
 
 use crate::http::odata::{Entity, Prop};
-use crate::site::model::{Folder, List, SiteCollection, Web};
+use crate::site::model::{File, FileVersion, Folder, List, ListItem, SiteCollection, User, Web, version_label};
 
 /// Identifies an entity again when one of its navigation properties is expanded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +17,10 @@ pub enum Key {
     Web(Uuid),
     List { web_id: Uuid, id: Uuid },
     Folder(Uuid),
+    File(Uuid),
+    FileVersion { file_id: Uuid, version: i64 },
+    ListItem { list_id: Uuid, id: i64 },
+    User { site_id: Uuid, id: i64 },
 }
 
 /// Where a request landed: the web its URL names, its site collection, and the scheme and
@@ -187,8 +191,8 @@ pub fn site(t: &Target, site: &SiteCollection, path: Option<String>) -> Entity<K
     ];
     Entity {
         key: Key::Site(site.id),
-        type_name: "SP.Site",
-        set: "SP.ApiData.Sites",
+        type_name: "SP.Site".into(),
+        set: "SP.ApiData.Sites".into(),
         path: path.unwrap_or_else(|| "site".into()),
         etag: None,
         navs: SITE_NAVS,
@@ -254,8 +258,8 @@ pub fn web(t: &Target, web: &Web, path: Option<String>) -> Entity<Key> {
     ];
     Entity {
         key: Key::Web(web.id),
-        type_name: "SP.Web",
-        set: "SP.ApiData.Webs",
+        type_name: "SP.Web".into(),
+        set: "SP.ApiData.Webs".into(),
         path: path.unwrap_or_else(|| "Web".into()),
         etag: None,
         navs: WEB_NAVS,
@@ -332,8 +336,8 @@ pub fn list(list: &List, web_url: &str) -> Entity<Key> {
     ];
     Entity {
         key: Key::List { web_id: list.web_id, id: list.id },
-        type_name: "SP.List",
-        set: "SP.ApiData.Lists",
+        type_name: "SP.List".into(),
+        set: "SP.ApiData.Lists".into(),
         path: list_path(list.id),
         etag: Some("\"1\"".into()),
         navs: LIST_NAVS,
@@ -368,11 +372,182 @@ pub fn folder(folder: &Folder, path: Option<String>) -> Entity<Key> {
     });
     Entity {
         key: Key::Folder(folder.id),
-        type_name: "SP.Folder",
-        set: "SP.ApiData.Folders1",
+        type_name: "SP.Folder".into(),
+        set: "SP.ApiData.Folders1".into(),
         path,
         etag: None,
         navs: FOLDER_NAVS,
+        props,
+    }
+}
+
+const FILE_NAVS: &[&str] = &[
+    "Author",
+    "CheckedOutByUser",
+    "EffectiveInformationRightsManagementSettings",
+    "InformationRightsManagementSettings",
+    "ListItemAllFields",
+    "LockedByUser",
+    "ModifiedBy",
+    "Properties",
+    "VersionEvents",
+    "VersionExpirationReport",
+    "Versions",
+];
+
+/// Canonical path of a file: SharePoint names files by server-relative path.
+pub fn file_path(url: &str) -> String {
+    format!("Web/GetFileByServerRelativePath(decodedurl='{}')", url.replace('\'', "''").replace(' ', "%20"))
+}
+
+/// `SP.File`.
+pub fn file(file: &File, path: Option<String>) -> Entity<Key> {
+    let current = &file.current;
+    let props = vec![
+        Prop::new("CheckInComment", current.checkin_comment.clone()),
+        Prop::new("CheckOutType", 2),
+        Prop::new(
+            "ContentTag",
+            format!("{{{}}},{},{}", file.id.to_string().to_uppercase(), current.version, current.version),
+        ),
+        Prop::new("CustomizedPageStatus", 0),
+        Prop::new("ETag", format!("\"{{{}}},{}\"", file.id.to_string().to_uppercase(), current.version / 512)),
+        Prop::new("Exists", true),
+        Prop::new("ExistsAllowThrowForPolicyFailures", true),
+        Prop::new("ExistsWithException", true),
+        Prop::new("IrmEnabled", false),
+        // Edm.Int64 values are strings in SharePoint's JSON.
+        Prop::new("Length", current.size.to_string()),
+        Prop::new("Level", 1),
+        Prop::new("LinkingUri", Value::Null),
+        Prop::new("LinkingUrl", ""),
+        Prop::new("MajorVersion", current.version / 512),
+        Prop::new("MinorVersion", current.version % 512),
+        Prop::new("Name", file.name.clone()),
+        Prop::new("ServerRelativeUrl", file.url.clone()),
+        Prop::new("TimeCreated", date(file.time_created)),
+        Prop::new("TimeLastModified", date(file.time_last_modified)),
+        Prop::new("Title", Value::Null),
+        Prop::new("UIVersion", current.version),
+        Prop::new("UIVersionLabel", current.label()),
+        Prop::new("UniqueId", file.id.to_string()),
+        resource_path("ServerRelativePath", &file.url).on_select(),
+    ];
+    Entity {
+        key: Key::File(file.id),
+        type_name: "SP.File".into(),
+        set: "SP.ApiData.Files12".into(),
+        path: path.unwrap_or_else(|| file_path(&file.url)),
+        etag: None,
+        navs: FILE_NAVS,
+        props,
+    }
+}
+
+/// `SP.FileVersion`: one historical version of a file.
+pub fn file_version(file: &File, version: &FileVersion, parent_path: &str) -> Entity<Key> {
+    let relative = file.url.trim_start_matches('/');
+    let props = vec![
+        Prop::new("CheckInComment", version.checkin_comment.clone()),
+        Prop::new("Created", date(version.created)),
+        Prop::new("ID", version.version),
+        Prop::new("IsCurrentVersion", version.version == file.current.version),
+        Prop::new("Length", version.size.to_string()),
+        Prop::new("Size", version.size),
+        Prop::new("Url", format!("_vti_history/{}/{relative}", version.version)),
+        Prop::new("VersionLabel", version_label(version.version)),
+    ];
+    Entity {
+        key: Key::FileVersion { file_id: file.id, version: version.version },
+        type_name: "SP.FileVersion".into(),
+        set: "SP.ApiData.FileVersions".into(),
+        path: format!("{parent_path}/Versions({})", version.version),
+        etag: None,
+        navs: &["CreatedBy"],
+        props,
+    }
+}
+
+/// A list item of `list`, as `SP.Data.<EntityTypeName>Item`, with its field values as
+/// properties.
+pub fn list_item(list: &List, item: &ListItem, path: Option<String>) -> Entity<Key> {
+    let type_name = list_item_type(list);
+    let is_folder = item.folder_id.is_some();
+    let mut props = vec![
+        Prop::new("FileSystemObjectType", if is_folder { 1 } else { 0 }),
+        Prop::new("Id", item.id),
+        Prop::new("ServerRedirectedEmbedUri", Value::Null),
+        Prop::new("ServerRedirectedEmbedUrl", ""),
+        Prop::new("ContentTypeId", item.content_type_id.clone()),
+    ];
+    let reserved = ["Id", "ID", "ContentTypeId", "Modified", "Created", "AuthorId", "EditorId", "GUID"];
+    for (name, value) in &item.fields {
+        if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        props.push(Prop::new(name.clone(), value.clone().map_or(Value::Null, Value::from)));
+    }
+    props.extend([
+        Prop::new("ID", item.id),
+        Prop::new("Modified", date(item.modified)),
+        Prop::new("Created", date(item.created)),
+        Prop::new("AuthorId", item.author_id),
+        Prop::new("EditorId", item.editor_id),
+        Prop::new("OData__UIVersionString", version_label(item.version)),
+        Prop::new("Attachments", false),
+        Prop::new("GUID", item.unique_id.to_string()),
+    ]);
+    Entity {
+        key: Key::ListItem { list_id: list.id, id: item.id },
+        set: format!("{}s", type_name.replacen("SP.Data.", "SP.ListData.", 1)).into(),
+        type_name: type_name.into(),
+        path: path.unwrap_or_else(|| format!("{}/Items({})", list_path(list.id), item.id)),
+        etag: Some(format!("\"{}\"", item.version / 512)),
+        navs: &[
+            "FirstUniqueAncestorSecurableObject",
+            "RoleAssignments",
+            "ContentType",
+            "File",
+            "Folder",
+            "ParentList",
+            "Versions",
+        ],
+        props,
+    }
+}
+
+/// `ListItemEntityTypeFullName` of a list, e.g. `SP.Data.Shared_x0020_DocumentsItem`.
+pub fn list_item_type(list: &List) -> String {
+    let leaf = list.url.rsplit('/').next().unwrap_or_default();
+    if list.base_type == 1 {
+        format!("SP.Data.{}Item", xml_name(leaf))
+    } else {
+        format!("SP.Data.{}ListItem", xml_name(leaf))
+    }
+}
+
+/// `SP.User`.
+pub fn user(site_id: Uuid, user: &User, path: String) -> Entity<Key> {
+    let props = vec![
+        Prop::new("Id", user.id),
+        Prop::new("IsHiddenInUI", false),
+        Prop::new("LoginName", user.login_name.clone()),
+        Prop::new("Title", user.title.clone()),
+        Prop::new("PrincipalType", 1),
+        Prop::new("Email", user.email.clone()),
+        Prop::new("Expiration", ""),
+        Prop::new("IsEmailAuthenticationGuestUser", false),
+        Prop::new("IsShareByEmailGuestUser", false),
+        Prop::new("IsSiteAdmin", user.is_site_admin),
+        Prop::new("UserPrincipalName", Value::Null),
+    ];
+    Entity {
+        key: Key::User { site_id, id: user.id },
+        type_name: "SP.User".into(),
+        set: "SP.ApiData.Users".into(),
+        path,
+        etag: None,
+        navs: &["Alerts", "Groups"],
         props,
     }
 }
@@ -436,7 +611,7 @@ mod tests {
         assert_eq!(
             token.value,
             crate::http::odata::PropValue::Complex {
-                type_name: "SP.ChangeToken",
+                type_name: "SP.ChangeToken".into(),
                 fields: vec![("StringValue", format!("1;2;{ZERO_GUID};621355968000000000;-1").into())]
             }
         );

@@ -22,21 +22,28 @@ use super::error::SpError;
 use super::middleware::RequestId;
 use super::odata::path::{self, Segment};
 use super::odata::query::QueryOptions;
-use super::odata::{self, Format, Renderer, Reply};
+use super::odata::{self, Format, Renderer};
 use crate::site::Db;
 use entities::{Key, Target};
-use resolve::Resource;
+use resolve::{Outcome, Resource};
 
 /// The fallback handler: everything outside `/_emulator/`.
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let format = Format::from_accept(request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()));
     match serve(&state, request, format).await {
-        Ok(body) => json_response(StatusCode::OK, format, &body),
+        Ok(Served::Json(body)) => json_response(StatusCode::OK, format, &body),
+        Ok(Served::Content { sha256, size }) => content_response(&state, &sha256, size).await,
         Err(error) => error_response(format, &error),
     }
 }
 
-async fn serve(state: &AppState, request: Request, format: Format) -> Result<Value, SpError> {
+/// A successful answer: JSON in the negotiated format, or a file body.
+enum Served {
+    Json(Value),
+    Content { sha256: String, size: i64 },
+}
+
+async fn serve(state: &AppState, request: Request, format: Format) -> Result<Served, SpError> {
     auth::check(request.headers(), state.tokens.as_deref())?;
 
     let raw_path = request.uri().path().to_string();
@@ -61,16 +68,21 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Val
         let reply = migration::call(state, &target, &method, signature, call, &body, request_id).await?;
         let api_base = target.api_base();
         let no_expansion = |_: &odata::Entity<Key>, nav: &'static str| Err(SpError::not_implemented(nav));
-        return Renderer { format, api_base: &api_base, options: &options, expand: &no_expansion }.render(reply);
+        return Renderer { format, api_base: &api_base, options: &options, expand: &no_expansion }
+            .render(reply)
+            .map(Served::Json);
     }
 
     state
         .store
         .call(move |db| {
-            let reply = dispatch(db, &target, &method, &segments)?;
+            let reply = match dispatch(db, &target, &method, &segments)? {
+                Outcome::Reply(reply) => reply,
+                Outcome::Content { sha256, size } => return Ok(Served::Content { sha256, size }),
+            };
             let api_base = target.api_base();
             let expand = |entity: &odata::Entity<Key>, nav: &'static str| resolve::expand(db, &target, entity, nav);
-            Renderer { format, api_base: &api_base, options: &options, expand: &expand }.render(reply)
+            Renderer { format, api_base: &api_base, options: &options, expand: &expand }.render(reply).map(Served::Json)
         })
         .await
 }
@@ -78,8 +90,8 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Val
 /// Largest request body accepted (SharePoint's REST bodies are small JSON documents).
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// Maps a parsed path to a reply.
-fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> Result<Reply<Key>, SpError> {
+/// Maps a parsed path to what it names.
+fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> Result<Outcome, SpError> {
     let Some((first, rest)) = segments.split_first() else {
         return Err(SpError::not_implemented("the /_api service document"));
     };
@@ -87,7 +99,7 @@ fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> 
         if method != Method::POST {
             return Err(SpError::wrong_method(method.as_str(), "GetContextWebInformation"));
         }
-        return Ok(contextinfo::reply(target));
+        return Ok(Outcome::Reply(contextinfo::reply(target)));
     }
 
     let mut resource = if first.is("site") && first.args.is_none() {
@@ -100,34 +112,26 @@ fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> 
     for segment in rest {
         resource = resolve::step(db, target, resource, segment)?;
     }
-
+    let last = segments.last().map_or("", |s| s.name.as_str());
     if method != Method::GET && method != Method::HEAD {
-        let last = segments.last().map_or("", |s| s.name.as_str());
         return Err(SpError::wrong_method(method.as_str(), last));
     }
-    match resource {
-        Resource::Lists(web) => {
-            let items = db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect();
-            Ok(Reply::Collection { set: "SP.ApiData.Lists", items })
-        }
-        Resource::Value { name, value } => {
-            let edm_type = edm_type_of(name, &value);
-            Ok(Reply::Primitive { name: name.to_string(), edm_type, value })
-        }
-        Resource::Null => Err(SpError::resource_not_found(segments.last().map_or("", |s| &s.name))),
-        other => {
-            let entity = resolve::entity(db, target, &other, None)?.expect("entity resources");
-            Ok(Reply::Entity(entity))
-        }
-    }
+    resolve::outcome(db, target, resource, last)
 }
 
-fn edm_type_of(name: &str, value: &Value) -> &'static str {
-    match value {
-        Value::Bool(_) => "Edm.Boolean",
-        Value::Number(_) => "Edm.Int32",
-        Value::String(s) if name.ends_with("Id") && uuid::Uuid::parse_str(s).is_ok() => "Edm.Guid",
-        _ => "Edm.String",
+/// A file body from the content store, streamed.
+async fn content_response(state: &AppState, sha256: &str, size: i64) -> Response {
+    let path = state.store.content().path_of(sha256);
+    match tokio::fs::File::open(&path).await {
+        Ok(file) => {
+            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+            let mut response = (StatusCode::OK, body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size.max(0) as u64));
+            response
+        }
+        Err(e) => error_response(Format::Minimal, &SpError::internal(format!("content {sha256} is unreadable: {e}"))),
     }
 }
 

@@ -7,9 +7,9 @@ use uuid::Uuid;
 use super::entities::{self, Key, Target};
 use crate::http::error::SpError;
 use crate::http::odata::path::{Literal, Segment};
-use crate::http::odata::{Entity, Expanded, PropValue};
+use crate::http::odata::{Entity, Expanded, PropValue, Reply};
 use crate::site::Db;
-use crate::site::model::{Folder, List, SiteCollection, Web};
+use crate::site::model::{File, FileVersion, Folder, List, ListItem, SiteCollection, User, Web};
 
 /// What a path prefix has reached.
 pub enum Resource {
@@ -17,10 +17,22 @@ pub enum Resource {
     Web(Web),
     Lists(Web),
     List(List),
+    Item(List, ListItem),
     Folder(Folder),
+    Files(Folder),
+    Folders(Folder),
+    File(File),
+    Versions(File),
+    Version(File, FileVersion),
+    User(User),
+    /// A file body (`$value`).
+    Content {
+        sha256: String,
+        size: i64,
+    },
     /// One property's value, e.g. `…/web/Title`.
     Value {
-        name: &'static str,
+        name: String,
         value: Value,
     },
     /// A navigation property that leads nowhere (the root web's `ParentWeb`).
@@ -38,22 +50,7 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             }
             property_or_missing(entities::site(t, &site, None), seg)
         }
-        Resource::Web(web) => {
-            if seg.is("Lists") {
-                return match seg.args.as_deref() {
-                    None => Ok(Resource::Lists(web)),
-                    Some([arg]) => list_by_id(db, &web, &arg.value, name),
-                    Some(_) => Err(SpError::invalid_expression(name)),
-                };
-            }
-            if seg.is("ParentWeb") && plain {
-                return match web.parent_web_id {
-                    Some(id) => web_by_id(db, id),
-                    None => Ok(Resource::Null),
-                };
-            }
-            property_or_missing(entities::web(t, &web, None), seg)
-        }
+        Resource::Web(web) => web_step(db, t, web, seg),
         Resource::Lists(web) => {
             if seg.is("GetByTitle") {
                 let title = single_text(seg)?;
@@ -63,10 +60,7 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
                 };
             }
             if seg.is("GetById") {
-                let [arg] = seg.args.as_deref().unwrap_or_default() else {
-                    return Err(SpError::invalid_expression(name));
-                };
-                return list_by_id(db, &web, &arg.value, name);
+                return list_by_id(db, &web, single_literal(seg)?, name);
             }
             Err(SpError::resource_not_found(name))
         }
@@ -77,11 +71,181 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             if seg.is("ParentWeb") && plain {
                 return web_by_id(db, list.web_id);
             }
+            if (seg.is("Items") && seg.args.is_some()) || seg.is("GetItemById") {
+                let id = integer(single_literal(seg)?, name)?;
+                return match db.list_item(list.id, id)? {
+                    Some(item) => Ok(Resource::Item(list, item)),
+                    None => Err(SpError::item_not_found()),
+                };
+            }
             let web_url = web_url_of(db, list.web_id)?;
             property_or_missing(entities::list(&list, &web_url), seg)
         }
-        Resource::Folder(folder) => property_or_missing(entities::folder(&folder, None), seg),
-        Resource::Value { .. } | Resource::Null => Err(SpError::resource_not_found(name)),
+        Resource::Item(list, item) => {
+            if seg.is("File") && plain {
+                return match item.file_id {
+                    Some(id) => file_by_id(db, id),
+                    None => Ok(Resource::Null),
+                };
+            }
+            if seg.is("Folder") && plain {
+                return match item.folder_id {
+                    Some(id) => folder_by_id(db, id),
+                    None => Ok(Resource::Null),
+                };
+            }
+            if seg.is("ParentList") && plain {
+                return Ok(Resource::List(list));
+            }
+            property_or_missing(entities::list_item(&list, &item, None), seg)
+        }
+        Resource::Folder(folder) => {
+            if seg.is("Files") && plain {
+                return Ok(Resource::Files(folder));
+            }
+            if seg.is("Folders") && plain {
+                return Ok(Resource::Folders(folder));
+            }
+            if seg.is("ParentFolder") && plain {
+                return match folder.parent_id {
+                    Some(id) => folder_by_id(db, id),
+                    None => Ok(Resource::Null),
+                };
+            }
+            if seg.is("ListItemAllFields") && plain {
+                return item_of(db, folder.list_id, folder.item_id);
+            }
+            property_or_missing(entities::folder(&folder, None), seg)
+        }
+        Resource::Files(folder) => {
+            if seg.is("GetByUrl") {
+                let url = format!("{}/{}", folder.url, single_text(seg)?);
+                return file_by_url(db, &url);
+            }
+            Err(SpError::resource_not_found(name))
+        }
+        Resource::Folders(folder) => {
+            if seg.is("GetByUrl") {
+                let url = format!("{}/{}", folder.url, single_text(seg)?);
+                return folder_by_url(db, &url);
+            }
+            Err(SpError::resource_not_found(name))
+        }
+        Resource::File(file) => {
+            if seg.is("$value") && plain {
+                return Ok(Resource::Content { sha256: file.current.content_sha256.clone(), size: file.current.size });
+            }
+            if seg.is("ListItemAllFields") && plain {
+                return match file.list_id {
+                    Some(list) => item_of(db, Some(list), file.item_id),
+                    None => Ok(Resource::Null),
+                };
+            }
+            if seg.is("Versions") {
+                return match seg.args.as_deref() {
+                    None => Ok(Resource::Versions(file)),
+                    Some([arg]) => version_of(db, file, integer(&arg.value, name)?),
+                    Some(_) => Err(SpError::invalid_expression(name)),
+                };
+            }
+            if (seg.is("Author") || seg.is("ModifiedBy")) && plain {
+                let id = if seg.is("Author") { file.author_id } else { file.modified_by_id };
+                return user_of(db, t.site.id, id);
+            }
+            property_or_missing(entities::file(&file, None), seg)
+        }
+        Resource::Versions(file) => {
+            if seg.is("GetById") {
+                return version_of(db, file, integer(single_literal(seg)?, name)?);
+            }
+            Err(SpError::resource_not_found(name))
+        }
+        Resource::Version(file, version) => {
+            if seg.is("$value") && plain {
+                return Ok(Resource::Content { sha256: version.content_sha256, size: version.size });
+            }
+            property_or_missing(entities::file_version(&file, &version, &entities::file_path(&file.url)), seg)
+        }
+        Resource::User(user) => property_or_missing(entities::user(t.site.id, &user, String::new()), seg),
+        Resource::Content { .. } | Resource::Value { .. } | Resource::Null => Err(SpError::resource_not_found(name)),
+    }
+}
+
+fn web_step(db: &Db, t: &Target, web: Web, seg: &Segment) -> Result<Resource, SpError> {
+    let name = seg.name.as_str();
+    let plain = seg.args.is_none();
+    if seg.is("Lists") {
+        return match seg.args.as_deref() {
+            None => Ok(Resource::Lists(web)),
+            Some([arg]) => list_by_id(db, &web, &arg.value, name),
+            Some(_) => Err(SpError::invalid_expression(name)),
+        };
+    }
+    if seg.is("ParentWeb") && plain {
+        return match web.parent_web_id {
+            Some(id) => web_by_id(db, id),
+            None => Ok(Resource::Null),
+        };
+    }
+    if seg.is("GetFolderByServerRelativeUrl") || seg.is("GetFolderByServerRelativePath") {
+        return folder_by_url(db, &server_url(&web, &path_argument(seg)?));
+    }
+    if seg.is("GetFileByServerRelativeUrl") || seg.is("GetFileByServerRelativePath") {
+        return file_by_url(db, &server_url(&web, &path_argument(seg)?));
+    }
+    if seg.is("GetFolderById") {
+        return match guid_of(single_literal(seg)?).map(|id| db.folder(id)).transpose()?.flatten() {
+            Some(folder) => Ok(Resource::Folder(folder)),
+            None => Err(SpError::folder_not_found()),
+        };
+    }
+    if seg.is("GetFileById") {
+        let id = guid_of(single_literal(seg)?).ok_or_else(|| SpError::invalid_expression(name))?;
+        return match db.file(id)? {
+            Some(file) => Ok(Resource::File(file)),
+            None => Err(SpError::file_not_found(&id.to_string())),
+        };
+    }
+    if seg.is("GetUserById") {
+        let id = integer(single_literal(seg)?, name)?;
+        return match db.user(t.site.id, id)? {
+            Some(user) => Ok(Resource::User(user)),
+            None => Err(SpError::user_not_found()),
+        };
+    }
+    property_or_missing(entities::web(t, &web, None), seg)
+}
+
+/// The reply for what a path reached.
+pub enum Outcome {
+    Reply(Reply<Key>),
+    Content { sha256: String, size: i64 },
+}
+
+/// Turns the final resource into a reply.
+pub fn outcome(db: &Db, t: &Target, resource: Resource, last: &str) -> Result<Outcome, SpError> {
+    let collection =
+        |set: &'static str, items: Vec<Entity<Key>>| Ok(Outcome::Reply(Reply::Collection { set: set.into(), items }));
+    match resource {
+        Resource::Content { sha256, size } => Ok(Outcome::Content { sha256, size }),
+        Resource::Value { name, value } => {
+            let edm_type = edm_type_of(&name, &value);
+            Ok(Outcome::Reply(Reply::Primitive { name, edm_type, value }))
+        }
+        Resource::Null => Err(SpError::resource_not_found(last)),
+        Resource::Lists(web) => collection(
+            "SP.ApiData.Lists",
+            db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect(),
+        ),
+        Resource::Files(folder) => {
+            collection("SP.ApiData.Files12", db.files_in(folder.id)?.iter().map(|f| entities::file(f, None)).collect())
+        }
+        Resource::Folders(folder) => collection(
+            "SP.ApiData.Folders1",
+            db.folders_in(folder.id)?.iter().map(|f| entities::folder(f, None)).collect(),
+        ),
+        Resource::Versions(file) => collection("SP.ApiData.FileVersions", history(db, &file)?),
+        other => Ok(Outcome::Reply(Reply::Entity(entity(db, t, &other, None)?.expect("entity resources")))),
     }
 }
 
@@ -91,38 +255,72 @@ pub fn entity(db: &Db, t: &Target, resource: &Resource, path: Option<String>) ->
         Resource::Site(site) => entities::site(t, site, path),
         Resource::Web(web) => entities::web(t, web, path),
         Resource::List(list) => entities::list(list, &web_url_of(db, list.web_id)?),
+        Resource::Item(list, item) => entities::list_item(list, item, path),
         Resource::Folder(folder) => entities::folder(folder, path),
-        Resource::Lists(_) | Resource::Value { .. } | Resource::Null => return Ok(None),
+        Resource::File(file) => entities::file(file, path),
+        Resource::Version(file, version) => entities::file_version(file, version, &entities::file_path(&file.url)),
+        Resource::User(user) => {
+            let path = path.unwrap_or_else(|| format!("Web/GetUserById({})", user.id));
+            entities::user(t.site.id, user, path)
+        }
+        _ => return Ok(None),
     }))
 }
 
 /// Expands `nav` of `parent` by stepping into it as if it had been in the URL.
 pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> Result<Expanded<Key>, SpError> {
-    let from = match parent.key {
-        Key::Site(id) => match db.site(id)? {
-            Some(site) => Resource::Site(site),
-            None => return Ok(Expanded::Null),
-        },
-        Key::Web(id) => web_by_id(db, id)?,
-        Key::List { web_id, id } => match db.list(web_id, id)? {
-            Some(list) => Resource::List(list),
-            None => return Ok(Expanded::Null),
-        },
-        Key::Folder(id) => folder_by_id(db, id)?,
+    let Some(from) = resource_of(db, t, parent.key)? else {
+        return Ok(Expanded::Null);
     };
-    let segment = Segment { name: nav.to_string(), args: None };
-    let reached = step(db, t, from, &segment)?;
-    if let Resource::Lists(web) = reached {
-        let lists = db.lists_of_web(web.id)?;
-        return Ok(Expanded::Many(lists.iter().map(|l| entities::list(l, &web.url)).collect()));
-    }
-    if let Resource::Value { .. } = reached {
-        return Err(SpError::not_implemented(&format!("{}/{nav}", parent.path)));
-    }
-    Ok(match entity(db, t, &reached, Some(format!("{}/{nav}", parent.path)))? {
-        Some(entity) => Expanded::One(entity),
-        None => Expanded::Null,
+    let reached = step(db, t, from, &Segment { name: nav.to_string(), args: None })?;
+    let path = format!("{}/{nav}", parent.path);
+    Ok(match reached {
+        Resource::Lists(web) => {
+            Expanded::Many(db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect())
+        }
+        Resource::Files(folder) => {
+            Expanded::Many(db.files_in(folder.id)?.iter().map(|f| entities::file(f, None)).collect())
+        }
+        Resource::Folders(folder) => {
+            Expanded::Many(db.folders_in(folder.id)?.iter().map(|f| entities::folder(f, None)).collect())
+        }
+        Resource::Versions(file) => Expanded::Many(history(db, &file)?),
+        Resource::Value { .. } | Resource::Content { .. } => return Err(SpError::not_implemented(&path)),
+        other => match entity(db, t, &other, Some(path))? {
+            Some(entity) => Expanded::One(entity),
+            None => Expanded::Null,
+        },
     })
+}
+
+fn resource_of(db: &Db, t: &Target, key: Key) -> Result<Option<Resource>, SpError> {
+    Ok(match key {
+        Key::Site(id) => db.site(id)?.map(Resource::Site),
+        Key::Web(id) => db.web(id)?.map(Resource::Web),
+        Key::List { web_id, id } => db.list(web_id, id)?.map(Resource::List),
+        Key::Folder(id) => db.folder(id)?.map(Resource::Folder),
+        Key::File(id) => db.file(id)?.map(Resource::File),
+        Key::FileVersion { file_id, version } => db.file(file_id)?.and_then(|file| {
+            let found = db.file_versions(file_id).ok()?.into_iter().find(|v| v.version == version)?;
+            Some(Resource::Version(file, found))
+        }),
+        Key::ListItem { list_id, id } => match (db.list_anywhere(list_id)?, db.list_item(list_id, id)?) {
+            (Some(list), Some(item)) => Some(Resource::Item(list, item)),
+            _ => None,
+        },
+        Key::User { id, .. } => db.user(t.site.id, id)?.map(Resource::User),
+    })
+}
+
+/// SharePoint's `Versions` lists the earlier versions, not the current one.
+fn history(db: &Db, file: &File) -> Result<Vec<Entity<Key>>, SpError> {
+    let path = entities::file_path(&file.url);
+    Ok(db
+        .file_versions(file.id)?
+        .iter()
+        .filter(|v| v.version != file.current.version)
+        .map(|v| entities::file_version(file, v, &path))
+        .collect())
 }
 
 /// `…/Title`-style property access, or the right error for a name the type lacks.
@@ -131,12 +329,21 @@ fn property_or_missing(entity: Entity<Key>, seg: &Segment) -> Result<Resource, S
         && let Some(prop) = entity.property(&seg.name)
         && let PropValue::Plain(value) = &prop.value
     {
-        return Ok(Resource::Value { name: prop.name, value: value.clone() });
+        return Ok(Resource::Value { name: prop.name.to_string(), value: value.clone() });
     }
     if let Some(nav) = entity.navs.iter().find(|n| seg.is(n)) {
         return Err(SpError::not_implemented(&format!("{}/{nav}", entity.path)));
     }
     Err(SpError::resource_not_found(&seg.name))
+}
+
+fn edm_type_of(name: &str, value: &Value) -> &'static str {
+    match value {
+        Value::Bool(_) => "Edm.Boolean",
+        Value::Number(_) => "Edm.Int32",
+        Value::String(s) if name.ends_with("Id") && Uuid::parse_str(s).is_ok() => "Edm.Guid",
+        _ => "Edm.String",
+    }
 }
 
 fn web_by_id(db: &Db, id: Uuid) -> Result<Resource, SpError> {
@@ -147,24 +354,92 @@ fn folder_by_id(db: &Db, id: Uuid) -> Result<Resource, SpError> {
     Ok(db.folder(id)?.map_or(Resource::Null, Resource::Folder))
 }
 
+fn file_by_id(db: &Db, id: Uuid) -> Result<Resource, SpError> {
+    Ok(db.file(id)?.map_or(Resource::Null, Resource::File))
+}
+
+fn folder_by_url(db: &Db, url: &str) -> Result<Resource, SpError> {
+    db.folder_by_url(url)?.map(Resource::Folder).ok_or_else(SpError::folder_not_found)
+}
+
+fn file_by_url(db: &Db, url: &str) -> Result<Resource, SpError> {
+    db.file_by_url(url)?.map(Resource::File).ok_or_else(|| SpError::file_not_found(url))
+}
+
+fn item_of(db: &Db, list: Option<Uuid>, item: Option<i64>) -> Result<Resource, SpError> {
+    let (Some(list_id), Some(id)) = (list, item) else { return Ok(Resource::Null) };
+    match (db.list_anywhere(list_id)?, db.list_item(list_id, id)?) {
+        (Some(list), Some(item)) => Ok(Resource::Item(list, item)),
+        _ => Ok(Resource::Null),
+    }
+}
+
+fn version_of(db: &Db, file: File, version: i64) -> Result<Resource, SpError> {
+    match db.file_versions(file.id)?.into_iter().find(|v| v.version == version) {
+        Some(found) => Ok(Resource::Version(file, found)),
+        None => Err(SpError::item_not_found()),
+    }
+}
+
+fn user_of(db: &Db, site_id: Uuid, id: Option<i64>) -> Result<Resource, SpError> {
+    let Some(id) = id else { return Ok(Resource::Null) };
+    Ok(db.user(site_id, id)?.map_or(Resource::Null, Resource::User))
+}
+
 fn web_url_of(db: &Db, web_id: Uuid) -> Result<String, SpError> {
     Ok(db.web(web_id)?.map(|w| w.url).unwrap_or_default())
 }
 
 fn list_by_id(db: &Db, web: &Web, arg: &Literal, segment: &str) -> Result<Resource, SpError> {
-    let id = arg
-        .as_text()
-        .and_then(|text| Uuid::parse_str(&text).ok())
-        .ok_or_else(|| SpError::invalid_expression(segment))?;
+    let id = guid_of(arg).ok_or_else(|| SpError::invalid_expression(segment))?;
     match db.list(web.id, id)? {
         Some(list) => Ok(Resource::List(list)),
         None => Err(SpError::list_not_found()),
     }
 }
 
-fn single_text(seg: &Segment) -> Result<String, SpError> {
+fn guid_of(arg: &Literal) -> Option<Uuid> {
+    arg.as_text().and_then(|text| crate::package::values::guid(&text))
+}
+
+fn integer(arg: &Literal, segment: &str) -> Result<i64, SpError> {
+    match arg {
+        Literal::Int(i) => Ok(*i),
+        other => other.as_text().and_then(|t| t.parse().ok()).ok_or_else(|| SpError::invalid_expression(segment)),
+    }
+}
+
+fn single_literal(seg: &Segment) -> Result<&Literal, SpError> {
     match seg.args.as_deref() {
-        Some([arg]) => arg.value.as_text().ok_or_else(|| SpError::invalid_expression(&seg.name)),
+        Some([arg]) => Ok(&arg.value),
         _ => Err(SpError::invalid_expression(&seg.name)),
     }
+}
+
+fn single_text(seg: &Segment) -> Result<String, SpError> {
+    single_literal(seg)?.as_text().ok_or_else(|| SpError::invalid_expression(&seg.name))
+}
+
+/// The URL argument of `GetFileByServerRelativeUrl('…')` or
+/// `GetFileByServerRelativePath(decodedurl='…')`.
+fn path_argument(seg: &Segment) -> Result<String, SpError> {
+    match seg.args.as_deref() {
+        Some([arg]) if arg.name.as_deref().is_none_or(|n| n.eq_ignore_ascii_case("decodedurl")) => {
+            arg.value.as_text().ok_or_else(|| SpError::invalid_expression(&seg.name))
+        }
+        _ => Err(SpError::invalid_expression(&seg.name)),
+    }
+}
+
+/// A URL argument as a server-relative URL: absolute URLs lose their origin, web-relative
+/// ones are put under the web.
+fn server_url(web: &Web, text: &str) -> String {
+    let text = text.trim();
+    let path = match text.find("://") {
+        Some(i) => text[i + 3..].find('/').map_or("/", |j| &text[i + 3 + j..]),
+        None => text,
+    };
+    let url =
+        if path.starts_with('/') { path.to_string() } else { format!("{}/{path}", web.url.trim_end_matches('/')) };
+    if url.len() > 1 { url.trim_end_matches('/').to_string() } else { url }
 }
