@@ -163,10 +163,7 @@ async fn b55_b149_a_corrupt_md5_fails_that_file_only() {
         (Some("1"), Some("19"))
     );
     let (err, _) = h.tool.get(&staged.manifest, &format!("Import-{job}-1.err")).await.unwrap();
-    assert!(
-        String::from_utf8(err).unwrap().contains(&format!("] Error: [File] [")),
-        "the .err file has the error line"
-    );
+    assert!(String::from_utf8(err).unwrap().contains("] Error: [File] ["), "the .err file has the error line");
 }
 
 fn md5_of(bytes: &[u8]) -> Vec<u8> {

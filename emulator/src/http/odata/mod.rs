@@ -433,7 +433,7 @@ mod tests {
 
     #[test]
     fn collections_complex_and_primitives() {
-        let reply = || Reply::Collection { set: "SP.ApiData.Lists".into(), items: vec![list()] };
+        let reply = || Reply::Collection { set: "SP.ApiData.Lists", items: vec![list()] };
         let body = render(Format::Verbose, "", reply()).unwrap();
         assert_eq!(body["d"]["results"][0]["Id"], "l-id");
         let body = render(Format::Minimal, "", reply()).unwrap();

@@ -611,7 +611,7 @@ mod tests {
         assert_eq!(
             token.value,
             crate::http::odata::PropValue::Complex {
-                type_name: "SP.ChangeToken".into(),
+                type_name: "SP.ChangeToken",
                 fields: vec![("StringValue", format!("1;2;{ZERO_GUID};621355968000000000;-1").into())]
             }
         );

@@ -224,8 +224,7 @@ pub enum Outcome {
 
 /// Turns the final resource into a reply.
 pub fn outcome(db: &Db, t: &Target, resource: Resource, last: &str) -> Result<Outcome, SpError> {
-    let collection =
-        |set: &'static str, items: Vec<Entity<Key>>| Ok(Outcome::Reply(Reply::Collection { set: set.into(), items }));
+    let collection = |set: &'static str, items: Vec<Entity<Key>>| Ok(Outcome::Reply(Reply::Collection { set, items }));
     match resource {
         Resource::Content { sha256, size } => Ok(Outcome::Content { sha256, size }),
         Resource::Value { name, value } => {
