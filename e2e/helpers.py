@@ -331,7 +331,7 @@ class BuiltPackage:
 _item_ids = itertools.count(1)
 
 
-def build_package(target: Target, spec: PackageSpec) -> BuiltPackage:
+def build_package(target: Target, spec: PackageSpec, namespace: uuid.UUID | None = None) -> BuiltPackage:
     builder = PackageBuilder(
         target.site_url,
         web_id=target.web_id,
@@ -340,7 +340,7 @@ def build_package(target: Target, spec: PackageSpec) -> BuiltPackage:
         list_title=target.list_title,
         list_url=target.list_url,
         root_folder_id=target.root_folder_id,
-        namespace=uuid.uuid4(),  # fresh object ids for every test
+        namespace=namespace or uuid.uuid4(),  # fresh object ids unless asked otherwise
     )
     folder_ids = {path: builder.add_folder(path) for path in spec.folders}
     file_ids = {}

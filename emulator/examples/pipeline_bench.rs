@@ -28,7 +28,8 @@ impl Drop for Emulator {
 }
 
 fn start_emulator(connection_string: &str) -> Emulator {
-    let binary = std::env::var("SPMIG_BIN").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/spmig").into());
+    let binary = std::env::var("SPMIG_BIN")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/spmig").into());
     let mut child = Command::new(&binary)
         .args(["serve", "--in-memory", "--listen", "127.0.0.1:0", "--storage-connection-string", connection_string])
         .env("RUST_LOG", "warn")
@@ -84,7 +85,10 @@ async fn run_job(client: &reqwest::Client, emulator: &Emulator, source: &str, ma
     let mut token = "0".to_string();
     loop {
         let page: Value = client
-            .get(format!("{}/sites/dev/_api/site/GetMigrationJobProgress(jobId='{job}',nextToken='{token}')", emulator.url))
+            .get(format!(
+                "{}/sites/dev/_api/site/GetMigrationJobProgress(jobId='{job}',nextToken='{token}')",
+                emulator.url
+            ))
             .header("authorization", "Bearer bench")
             .header("accept", "application/json;odata=nometadata")
             .send()
@@ -110,7 +114,10 @@ async fn staged(tool: &StorageTool, package: &spmig::isv::package::Package, name
     tool.create_container(&manifest).await.unwrap();
     stage(tool, package, &source, &manifest, &Staging::default()).await.unwrap();
     let expiry = OffsetDateTime::now_utc() + time::Duration::days(1);
-    (tool.container_url(&source, "rl", "2025-11-05", expiry), tool.container_url(&manifest, "rlw", "2025-11-05", expiry))
+    (
+        tool.container_url(&source, "rl", "2025-11-05", expiry),
+        tool.container_url(&manifest, "rlw", "2025-11-05", expiry),
+    )
 }
 
 fn documents() -> LibraryTarget {

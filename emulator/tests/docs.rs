@@ -62,25 +62,58 @@ fn conformance_table_is_complete_and_true() {
     }
 }
 
-#[test]
-fn every_numbered_test_is_listed_on_its_row() {
-    let (_, rows) = rows();
-    let dir = repo().join("emulator/tests");
-    for entry in std::fs::read_dir(&dir).unwrap() {
+/// Behaviour numbers a test's name claims: `b11_b44_rest` → [11, 44].
+fn claimed(name: &str) -> Vec<u32> {
+    name.split('_').map_while(|part| part.strip_prefix('b').and_then(|n| n.parse().ok())).collect()
+}
+
+/// `(listed name, function name)` of every test function in a Rust file.
+fn tests_in(source: &str, listed_prefix: &str) -> Vec<(String, String)> {
+    source
+        .split("fn ")
+        .skip(1)
+        .filter_map(|rest| rest.split('(').next())
+        .filter(|name| name.starts_with('b') && !claimed(name).is_empty())
+        .map(|name| (format!("{listed_prefix}{name}"), name.to_string()))
+        .collect()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
         }
-        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let source = std::fs::read_to_string(&path).unwrap();
-        for name in source.split("fn b").skip(1).filter_map(|rest| rest.split('(').next()) {
-            let Some((number, _)) = name.split_once('_') else {
-                continue;
-            };
-            let Ok(number) = number.parse::<u32>() else {
-                continue;
-            };
-            let listed = format!("{stem}::b{name}");
+    }
+}
+
+#[test]
+fn every_numbered_test_is_listed_on_each_of_its_rows() {
+    let (_, rows) = rows();
+    let mut named = Vec::new();
+    for path in std::fs::read_dir(repo().join("emulator/tests")).unwrap().map(|e| e.unwrap().path()) {
+        if path.extension().is_some_and(|e| e == "rs") {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            named.extend(tests_in(&std::fs::read_to_string(&path).unwrap(), &format!("{stem}::")));
+        }
+    }
+    let src = repo().join("emulator/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    for path in files {
+        let relative = path.strip_prefix(&src).unwrap().with_extension("");
+        let mut module: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        if module.last().is_some_and(|m| m == "mod") {
+            module.pop();
+        }
+        let prefix = format!("{}::tests::", module.join("::"));
+        named.extend(tests_in(&std::fs::read_to_string(&path).unwrap(), &prefix));
+    }
+    assert!(!named.is_empty());
+    for (listed, name) in named {
+        for number in claimed(&name) {
             let row = rows.get(&number).unwrap_or_else(|| panic!("{listed}: no behaviour {number}"));
             assert!(row.tests.contains(&listed), "{listed} is not listed on row {number}");
         }

@@ -38,7 +38,7 @@ fn sample(h: &Harness) -> (spmig::isv::package::Package, u64, u64) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b11_b44_b61_b62_a_package_with_versions_and_fields_is_imported() {
+async fn b11_b12_b44_b60_b61_b62_b63_b66_b70_b131_a_package_with_versions_and_fields_is_imported() {
     let h = Harness::start().await;
     let (package, versions, bytes) = sample(&h);
     let staged = h.stage(&package, &Staging::default(), true).await;
@@ -69,7 +69,7 @@ async fn b11_b44_b61_b62_a_package_with_versions_and_fields_is_imported() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b67_b68_b164_encrypted_jobs_encrypt_queue_messages_and_logs() {
+async fn b13_b67_b68_b139_b140_b143_b148_b164_encrypted_jobs_encrypt_queue_messages_and_logs() {
     let h = Harness::start().await;
     let (package, _, _) = sample(&h);
     let key = JobKey::from_bytes(&[42u8; 32]).unwrap();
@@ -108,7 +108,7 @@ async fn progress_logs(h: &Harness, job: uuid::Uuid) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b49_b50_b78_b160_b161_b162_b163_queue_progress_and_logs_carry_the_same_story() {
+async fn b49_b50_b69_b78_b160_b161_b162_b163_queue_progress_and_logs_carry_the_same_story() {
     let h = Harness::start().await;
     let (package, _, _) = sample(&h);
     let staged = h.stage(&package, &Staging::default(), true).await;
@@ -188,7 +188,7 @@ async fn b134_a_content_blob_without_snapshot_is_skipped_with_an_error() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b58_b64_b90_a_malformed_manifest_is_fatal() {
+async fn b28_b58_b64_b90_a_malformed_manifest_is_fatal() {
     let h = Harness::start().await;
     let (package, _, _) = sample(&h);
     let staged = h.stage(&package, &Staging::default(), true).await;
@@ -212,7 +212,7 @@ async fn b58_b64_b90_a_malformed_manifest_is_fatal() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b71_b72_b73_b74_b78_progress_paging_is_stable() {
+async fn b14_b71_b72_b73_b74_b77_b78_progress_paging_is_stable() {
     let h = Harness::start().await;
     let (package, _, _) = sample(&h);
     let staged = h.stage(&package, &Staging::default(), false).await;
@@ -314,7 +314,7 @@ async fn b15_b16_b23_b26_b27_creation_checks_refuse_bad_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b114_b120_b121_b122_imported_content_reads_back_through_rest() {
+async fn b114_b120_b121_b122_b144_imported_content_reads_back_through_rest() {
     let h = Harness::start().await;
     let mut builder = PackageBuilder::new(h.documents());
     let ada = builder.user("i:0#.f|membership|ada@contoso.com", "Ada");
@@ -392,4 +392,81 @@ async fn b114_b120_b121_b122_imported_content_reads_back_through_rest() {
             "The file /sites/dev/Shared Documents/nope.txt does not exist.".into()
         )
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b22_job_queued_is_in_the_queue_when_creation_returns() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged = h.stage(&package, &Staging::default(), true).await;
+    let job = h.submit(&staged, None).await;
+    // Read the queue at once: whatever else is there, JobQueued is first.
+    let messages = h.tool.drain_queue(staged.queue.as_deref().unwrap()).await.unwrap();
+    let first: Value = serde_json::from_str(&messages[0]).unwrap();
+    assert_eq!((first["Event"].as_str(), first["JobId"].as_str()), (Some("JobQueued"), Some(job.to_string().as_str())));
+    assert_eq!(first["SiteId"], h.t.emulator.default_site.id.to_string());
+    h.events_until_end(job).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b57_b80_a_missing_optional_file_is_a_warning() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged = h.stage(&package, &Staging::default(), true).await;
+    h.tool.delete(&staged.manifest, "Requirements.xml").await.unwrap();
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobWarning", "JobEnd"], "{events:#?}");
+    assert_eq!(last(&events, "JobWarning")["Message"], "Requirements.xml was not found in the manifest container.");
+    let end = last(&events, "JobEnd");
+    assert_eq!(
+        (end["TotalWarnings"].as_str(), end["FilesCreatedIrrespectiveOfVersions"].as_str()),
+        (Some("1"), Some("20"))
+    );
+    let (wrn, _) = h.tool.get(&staged.manifest, &format!("Import-{job}-1.wrn")).await.unwrap();
+    assert!(String::from_utf8(wrn).unwrap().contains("Warning: [] [] [] ["));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b79_a_missing_required_file_is_fatal() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let staged = h.stage(&package, &Staging::default(), true).await;
+    h.tool.delete(&staged.manifest, "UserGroup.xml").await.unwrap();
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobFatalError", "JobEnd"], "{events:#?}");
+    assert_eq!(last(&events, "JobFatalError")["Message"], "UserGroup.xml was not found in the manifest container.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b133_b142_missing_and_undecryptable_blobs_fail_their_files() {
+    let h = Harness::start().await;
+    let (package, _, _) = sample(&h);
+    let key = JobKey::from_bytes(&[7u8; 32]).unwrap();
+    let staged = h.stage(&package, &Staging { key: Some(key.clone()), ..Staging::default() }, false).await;
+    let (gone, _) = &package.content[0];
+    h.tool.delete(&staged.source, gone).await.unwrap();
+    // A blob encrypted with another key: its padding does not decrypt.
+    // (Blobs 0–2 are the versions of the first file; blob 3 is the second file.)
+    let (garbled, body) = &package.content[3];
+    let iv = Upload { metadata: vec![("IV".into(), "AAAAAAAAAAAAAAAAAAAAAA==".into())], ..Upload::default() };
+    let other = JobKey::from_bytes(&[8u8; 32]).unwrap();
+    let ciphertext = spmig::storage::crypto::encrypt(&other, &[0u8; 16], body);
+    h.tool.put(&staged.source, garbled, ciphertext, &iv).await.unwrap();
+    h.tool.snapshot(&staged.source, garbled).await.unwrap();
+
+    let job = h.submit(&staged, Some(&key)).await;
+    let events = h.events_until_end(job).await;
+    let messages: Vec<&str> =
+        events.iter().filter(|e| e["Event"] == "JobError").map(|e| e["Message"].as_str().unwrap()).collect();
+    assert_eq!(
+        messages,
+        [
+            format!("The blob '{gone}' was not found in the source container."),
+            format!("Failed to decrypt blob '{garbled}'.")
+        ],
+        "{events:#?}"
+    );
+    assert_eq!(last(&events, "JobEnd")["TotalErrors"], "2");
 }

@@ -166,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn storage_spec_vectors() {
+    fn b141_storage_spec_vectors() {
         // ../shared/spec/storage.md §4 test vectors (behaviour 141: PKCS7, IV not in the data).
         let cases: [(&[u8], &str); 3] = [
             (b"", "6cPvirI0U+bwdJzWNueojg=="),

@@ -83,7 +83,7 @@ mod tests {
     use crate::storage::account::default_connection_string;
 
     #[test]
-    fn path_style_azurite_url() {
+    fn b30_path_style_azurite_url_with_extra_parameters() {
         let loc = Location::parse(
             "http://127.0.0.1:10000/devstoreaccount1/src?sv=2018-03-28&sr=c&sp=rl&se=2030-01-01T00%3A00%3A00Z&sig=abc%2B%3D&restype=container&comp=list",
         )
@@ -100,7 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn host_style_azure_url() {
+    fn b31_host_style_urls_are_used_as_given() {
         let loc = Location::parse("https://tenant.blob.core.windows.net:443/0-1623-20230512-abc?sv=2018-03-28&sig=x")
             .unwrap();
         assert_eq!((loc.account.as_str(), loc.name.as_str()), ("tenant", "0-1623-20230512-abc"));
