@@ -131,7 +131,7 @@ def azurite():
             time.sleep(0.05)
         yield Azurite(blob_port, queue_port)
     finally:
-        _stop(proc, signal.SIGKILL if proc.poll() is None else signal.SIGTERM, grace=5)
+        _stop(proc, grace=5)
         shutil.rmtree(data, ignore_errors=True)
 
 

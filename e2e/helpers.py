@@ -18,7 +18,9 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote
+from xml.etree import ElementTree
 
 import requests
 from azure.storage.blob import BlobServiceClient, ContainerClient, generate_container_sas
@@ -233,6 +235,8 @@ class FileSpec:
     path: str  # library-relative
     versions: list[tuple[str, bytes]]  # oldest first; the last one is the current version
     title: str | None = None  # Title field; the builder's default is the leaf name
+    created: str | None = None  # TimeCreated, as written in the manifest (UTC, ISO 8601)
+    modified: str | None = None  # TimeLastModified
 
     @property
     def current(self) -> bytes:
@@ -274,16 +278,17 @@ def _payload(rng: random.Random, size: int, label: str) -> bytes:
 
 def standard_package(tag: str) -> PackageSpec:
     """Three folders (one nested), twenty files, eight of them with 2–3 versions, custom
-    titles on most. Sizes cover empty-ish, block-aligned and multi-block content."""
+    titles on most, source dates on most. Sizes cover empty, block-aligned (PKCS7 then adds a
+    whole block) and multi-block content; names have spaces, accents and an apostrophe."""
     rng = random.Random(f"e2e:{tag}")
     reports, archive, misc = f"Reports {tag}", f"Reports {tag}/Archive 2024", f"Misc-{tag}"
     folders = [reports, archive, misc]
-    sizes = [1, 15, 16, 17, 31, 32, 100, 255, 256, 1000, 1024, 4096, 5000, 16384, 65536, 70001, 3, 48, 777, 200_000]
+    sizes = [1, 15, 16, 17, 31, 32, 100, 255, 256, 1000, 1024, 4096, 5000, 16384, 65536, 70001, 0, 48, 777, 200_000]
     version_counts = {0: 2, 3: 3, 5: 2, 8: 3, 11: 2, 13: 2, 17: 3, 19: 2}
     names = [
         "plan.txt", "notes.md", "budget.xlsx", "résumé final.docx", "data.bin", "image.png", "a.txt",
         "minutes 2024-01.txt", "deck.pptx", "readme", "big.pdf", "o'brien.txt", "table.csv", "x.json",
-        "log.log", "report.docx", "empty-ish.dat", "block.bin", "spec.md", "large.bin",
+        "log.log", "report.docx", "empty.dat", "block.bin", "spec.md", "large.bin",
     ]
     homes = [reports, archive, misc]
     files = []
@@ -296,7 +301,12 @@ def standard_package(tag: str) -> PackageSpec:
             # Older versions differ in size and bytes from the current one.
             versions.append((label, _payload(rng, size + (count - v) * 7, f"{path} v{label}")))
         title = None if i % 4 == 3 else f"Title of {name} ({tag}) ✓"
-        files.append(FileSpec(path, versions, title))
+        created = modified = None
+        if i % 3 != 1:  # most files carry their source dates
+            created_at = dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=37 * i, seconds=4321 * i)
+            created = created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            modified = (created_at + dt.timedelta(days=i, hours=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        files.append(FileSpec(path, versions, title, created, modified))
     return PackageSpec(folders, files)
 
 
@@ -315,15 +325,22 @@ def small_package(tag: str, count: int = 5) -> PackageSpec:
 class BuiltPackage:
     spec: PackageSpec
     package: object  # office365.migration.package.Package
+    namespace: uuid.UUID  # PackageBuilder's id namespace: the same one gives the same ids
     file_ids: dict[str, str]  # library-relative path -> file GUID
     folder_ids: dict[str, str]
-
-    def spec_of(self, file_id: str) -> FileSpec:
-        path = next(p for p, i in self.file_ids.items() if i == file_id)
-        return next(f for f in self.spec.files if f.path == path)
+    item_ids: dict[str, int]  # library-relative path -> list item integer id
 
     def manifest_objects(self) -> int:
         return self.package.blobs()["Manifest.xml"].count(b"<SPObject ")
+
+    def item_guid(self, path: str) -> str:
+        """The SPListItem Id the manifest gives the item of the file at `path`."""
+        root = ElementTree.fromstring(self.package.blobs()["Manifest.xml"])
+        ns = "{urn:deployment-manifest-schema}"
+        for item in root.iter(f"{ns}ListItem"):
+            if item.get("DocId") == self.file_ids[path]:
+                return item.get("Id")
+        raise AssertionError(f"no ListItem for {path}")
 
 
 # List item ids are unique per list: PackageBuilder numbers items 1, 2, 3… in every package,
@@ -331,7 +348,10 @@ class BuiltPackage:
 _item_ids = itertools.count(1)
 
 
-def build_package(target: Target, spec: PackageSpec, namespace: uuid.UUID | None = None) -> BuiltPackage:
+def build_package(target: Target, spec: PackageSpec, like: BuiltPackage | None = None) -> BuiltPackage:
+    """Builds `spec` for the target library. With `like`, objects keep the ids they had there
+    (a resubmission of the same content); otherwise every id is new."""
+    namespace = like.namespace if like else uuid.uuid4()
     builder = PackageBuilder(
         target.site_url,
         web_id=target.web_id,
@@ -339,17 +359,20 @@ def build_package(target: Target, spec: PackageSpec, namespace: uuid.UUID | None
         list_id=target.list_id,
         list_title=target.list_title,
         list_url=target.list_url,
-        root_folder_id=target.root_folder_id,
-        namespace=namespace or uuid.uuid4(),  # fresh object ids unless asked otherwise
+        root_folder_id=target.root_folder_id,  # the builder's default (the list id) is wrong for a real library
+        namespace=namespace,
     )
     folder_ids = {path: builder.add_folder(path) for path in spec.folders}
-    file_ids = {}
+    file_ids, item_ids = {}, {}
     for f in spec.files:
         fields = {"Title": f.title} if f.title is not None else None
         older = f.versions[:-1] or None
-        file_ids[f.path] = builder.add_file(f.path, f.current, version=f.current_label, versions=older, fields=fields,
-                                            list_item_int_id=next(_item_ids))
-    return BuiltPackage(spec, builder.build(), file_ids, folder_ids)
+        item_ids[f.path] = like.item_ids[f.path] if like and f.path in like.item_ids else next(_item_ids)
+        file_ids[f.path] = builder.add_file(
+            f.path, f.current, version=f.current_label, versions=older, fields=fields,
+            time_created=f.created, time_last_modified=f.modified, list_item_int_id=item_ids[f.path],
+        )
+    return BuiltPackage(spec, builder.build(), namespace, file_ids, folder_ids, item_ids)
 
 
 def stage(storage: TestStorage, built: BuiltPackage, key: bytes | None) -> None:
@@ -373,7 +396,7 @@ class TestEnv:
     def __post_init__(self) -> None:
         self.ctx = client_context(self.target.site_url)
 
-    @property
+    @cached_property
     def rest(self) -> Rest:
         return Rest(self.target.site_url)
 
@@ -443,21 +466,54 @@ def check_progress_replay(env: TestEnv, job_id: str, progress: Progress) -> None
         assert logs == [] and token == progress.token
 
 
+# Member order of each event (events.md §4): parsers must not care, the emulator follows it.
+_TAIL = ["JobId", "Time", "CorrelationId", "Event"]
+_COUNTERS = [
+    "MigrationType", "MigrationDirection", "TotalRetryCount", "FilesCreated", "BytesProcessed", "ObjectsProcessed",
+    "TotalExpectedSPObjects", "TotalErrors", "TotalWarnings", "WaitTimeOnSqlThrottlingMilliseconds",
+    "TotalDurationInMs", "CpuDurationInMs", "SqlDurationInMs", "SqlQueryCount", "IsShallowCopy",
+    "CreatedOrUpdatedFileStatsBySize", "ObjectsStatsByType", "TotalExpectedBytes",
+    "FilesCreatedIrrespectiveOfVersions", "BytesProcessedOnlyCurrentVersion",
+]
+FIELD_ORDER = {
+    "JobQueued": ["MigrationType", "MigrationDirection", "SiteId", "DbId", "TotalRetryCount"] + _TAIL,
+    "JobStart": ["MigrationType", "MigrationDirection", "SiteId", "WebId", "DbId", "FarmId", "ServerId",
+                 "SubscriptionId", "TotalRetryCount"] + _TAIL,
+    "JobEnd": _COUNTERS + _TAIL,
+    "JobProgress": _COUNTERS + ["LastSpObjectId"] + _TAIL,
+}
+_PROBLEM_HEAD = ["MigrationType", "MigrationDirection", "TotalRetryCount", "ObjectType", "Url", "Id"]
+_PROBLEM_TAIL = ["ErrorCode", "ErrorType", "Message"] + _TAIL
+
+
+def _expected_order(event: dict) -> list[str]:
+    name = event["Event"]
+    if name in ("JobError", "JobWarning", "JobFatalError"):
+        ids = ["SourceListItemIntId", "TargetListItemIntId"] if "SourceListItemIntId" in event else []
+        return _PROBLEM_HEAD + ids + _PROBLEM_TAIL
+    order = FIELD_ORDER[name]
+    if name == "JobProgress" and "LastSpObjectId" not in event:  # optional
+        order = [k for k in order if k != "LastSpObjectId"]
+    return order
+
+
 def check_common_fields(events: list[dict], target: Target, job_id: str) -> None:
-    """Behaviours 50, 53, 54 and the JobStart ids of 44."""
+    """Behaviours 50, 53, 54, the member order of events.md §4, and the JobStart ids (44)."""
     for e in events:
         assert all(isinstance(v, str) for v in e.values()), f"every value must be a string: {e}"
+        assert list(e) == _expected_order(e), f"member order of {e['Event']}: {list(e)}"
         assert e["JobId"] == job_id
         assert EVENT_TIME.match(e["Time"]), e["Time"]
         assert GUID.match(e["CorrelationId"]), e
-        assert list(e)[-1] == "Event", f"Event is the last member: {list(e)}"
-        if e["Event"] not in ("JobDeleted",):
-            assert e["MigrationType"] == "None" and e["MigrationDirection"] == "Import", e
-            assert e["TotalRetryCount"] == "0", e
+        assert e["MigrationType"] == "None" and e["MigrationDirection"] == "Import", e
+        assert e["TotalRetryCount"] == "0", e
+    times = [dt.datetime.strptime(e["Time"], "%m/%d/%Y %H:%M:%S.%f") for e in events]
+    assert times == sorted(times), [e["Time"] for e in events]
     starts = [e for e in events if e["Event"] == "JobStart"]
     assert len(starts) == 1
     assert starts[0]["WebId"] == target.web_id and starts[0]["SiteId"] == target.site_id, starts[0]
-    # One processing attempt shares one correlation id.
+    assert events[0]["Event"] == "JobQueued" and events[0]["SiteId"] == target.site_id, events[0]
+    # One processing attempt shares one correlation id (events.md §2.2).
     attempt = {e["CorrelationId"] for e in events if e["Event"] not in ("JobQueued", "JobPostponed", "JobProgress")}
     assert len(attempt) == 1, attempt
 
@@ -476,15 +532,23 @@ def problems(events: list[dict]) -> str:
 # ── Queue ──────────────────────────────────────────────────────────────────────────────
 
 
-def queue_texts(storage: TestStorage) -> list[str]:
-    """All message texts of the report queue, oldest first, as stored (no decode policy)."""
-    texts = []
+def queue_texts(storage: TestStorage, expected: int = 0, timeout: float = 5.0) -> list[str]:
+    """All message texts of the report queue, oldest first, as stored (no decode policy).
+
+    Waits until at least `expected` messages have arrived: the emulator stores an event for
+    GetMigrationJobProgress a moment before it sends it to the queue, so a reader that saw
+    JobEnd in the progress API can briefly find the queue one message short."""
+    texts: list[str] = []
     queue = storage.queue()
+    deadline = time.monotonic() + timeout
     while True:
+        # Received messages stay invisible for the test's lifetime, so each is read once.
         batch = list(queue.receive_messages(messages_per_page=32, max_messages=32, visibility_timeout=600))
-        if not batch:
-            return texts
         texts.extend(m.content for m in batch)
+        if not batch:
+            if len(texts) >= expected or time.monotonic() > deadline:
+                return texts
+            time.sleep(0.05)
 
 
 def decode_queue(texts: list[str], job_id: str, key: bytes | None) -> list[str]:
@@ -545,10 +609,13 @@ def log_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def check_summary(lines: list[tuple[str, str]], errors: int, warnings: int) -> None:
+def check_summary(lines: list[tuple[str, str]], errors: int, warnings: int, objects: str | None = None) -> None:
+    """The summary lines of logs.md §5; `objects` is JobEnd's ObjectsProcessed."""
     texts = [t for c, t in lines if c == "Progress"]
     for prefix in ("Start Time: ", "Finish Time: ", "Duration: ", "Total Objects: "):
         assert any(t.startswith(prefix) for t in texts), f"no '{prefix}' summary line in {texts}"
+    if objects is not None:
+        assert f"Total Objects: {objects}" in texts, texts
     assert f"Finished with {warnings} warnings." in texts, texts
     assert f"Finished with {errors} errors." in texts, texts
 
@@ -598,6 +665,13 @@ def check_file_imported(env: TestEnv, built: BuiltPackage, spec: FileSpec) -> No
     # The item and its fields (behaviour 122).
     item = rest.json(f"{api}/ListItemAllFields")
     assert item["Title"] == spec.expected_title, (url, item.get("Title"))
+    assert item["Id"] == built.item_ids[spec.path], (url, item["Id"])  # behaviour 114
+    assert item["GUID"] == built.item_guid(spec.path), (url, item["GUID"])
+    # Dates as given (behaviour 121).
+    if spec.created:
+        assert (props["TimeCreated"], item["Created"]) == (spec.created, spec.created), (url, props, item)
+    if spec.modified:
+        assert (props["TimeLastModified"], item["Modified"]) == (spec.modified, spec.modified), (url, props, item)
 
 
 def check_folders_imported(env: TestEnv, built: BuiltPackage) -> None:
@@ -622,3 +696,12 @@ def maintenance_log(env: TestEnv, name: str) -> bytes:
     """The copy of a log file in the site's Maintenance Logs library (behaviour 162)."""
     site = env.target.web_url.rstrip("/")
     return env.rest.bytes(file_api(f"{site}/_catalogs/Maintenance Logs/{name}") + "/$value")
+
+
+def split_queue(texts: list[str]) -> dict[str, list[str]]:
+    """Message texts by job: plain events and encrypted envelopes both carry JobId in clear."""
+    by_job: dict[str, list[str]] = {}
+    for text in texts:
+        job_id = json.loads(base64.b64decode(text, validate=True))["JobId"]
+        by_job.setdefault(job_id, []).append(text)
+    return by_job

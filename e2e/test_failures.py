@@ -1,5 +1,5 @@
-"""Packages with one thing wrong, each with and without encryption: the job reports exactly
-that problem on every channel and imports everything else (or, for a fatal problem,
+"""Packages with one thing wrong, most of them with and without encryption: the job reports
+exactly that problem on every channel and imports everything else (or, for a fatal problem,
 nothing)."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ import os
 
 import pytest
 from azure.storage.blob import ContentSettings
+from office365.migration.package.crypto import decrypt, encrypt
+from office365.migration.server_job import MigrationServerJob
 
 import helpers as h
 
@@ -26,19 +28,24 @@ def _run(env: h.TestEnv, key: bytes | None) -> tuple[str, h.Progress]:
     progress = h.follow(env, job_id)
     h.check_common_fields(progress.events, env.target, job_id)
     h.check_progress_replay(env, job_id, progress)
-    assert h.decode_queue(h.queue_texts(env.storage), job_id, key) == progress.logs
+    assert h.decode_queue(h.queue_texts(env.storage, len(progress.logs)), job_id, key) == progress.logs
     return job_id, progress
 
 
 def _check_problem_logged(env: h.TestEnv, job_id: str, key: bytes | None, event: dict, category: str) -> None:
-    """The problem is one line of the full log and the only line of the .err file (161)."""
+    """The problem is one line of the full log and the only line of the .err (or .wrn) file,
+    and the site has plain copies of the files (behaviours 161, 162)."""
+    subset = "wrn" if category == "Warning" else "err"
     logs = h.read_logs(env.storage, job_id, key)
-    assert set(logs) == {"log", "err"}, sorted(logs)
+    assert set(logs) == {"log", subset}, sorted(logs)
     line = (category, h.problem_text(event))
-    assert h.log_lines(logs["err"]) == [line]
+    assert h.log_lines(logs[subset]) == [line]
     full = h.log_lines(logs["log"])
     assert [entry for entry in full if entry[0] in ("Warning", "Error", "FatalError")] == [line]
-    h.check_summary(full, errors=1, warnings=0)
+    warning = category == "Warning"
+    h.check_summary(full, errors=0 if warning else 1, warnings=1 if warning else 0)
+    for ext in ("log", subset):
+        assert h.maintenance_log(env, f"Import-{job_id}-1.{ext}") == logs[ext].encode("utf-8")
 
 
 def _check_file_error(event: dict, built: h.BuiltPackage, victim: h.FileSpec, message: str) -> None:
@@ -56,6 +63,7 @@ def _check_rest_imported(env: h.TestEnv, built: h.BuiltPackage, victim: h.FileSp
     assert end["TotalErrors"] == "1" and end["TotalWarnings"] == "0", end
     assert end["FilesCreated"] == str(spec.files_created - len(victim.versions)), end
     assert end["FilesCreatedIrrespectiveOfVersions"] == str(len(spec.files) - 1), end
+    assert end["BytesProcessed"] == str(spec.bytes_processed - sum(len(d) for _, d in victim.versions)), end
     assert end["BytesProcessedOnlyCurrentVersion"] == str(spec.bytes_current - len(victim.current)), end
     h.check_file_absent(env, victim)
     h.check_folders_imported(env, built)
@@ -65,7 +73,7 @@ def _check_rest_imported(env: h.TestEnv, built: h.BuiltPackage, victim: h.FileSp
 
 
 @MODES
-def test_b55_b145_b148_b149_md5_mismatch_fails_only_that_file(env, encrypted):
+def test_b55_b136_b149_md5_mismatch_fails_only_that_file(env, encrypted):
     key, built = _prepare(env, encrypted)
     victim = built.spec.files[2]
     file_id = built.file_ids[victim.path]
@@ -87,6 +95,7 @@ def test_b55_b145_b148_b149_md5_mismatch_fails_only_that_file(env, encrypted):
     events = progress.events
     assert h.event_sequence(events) == ["JobQueued", "JobStart", "JobError", "JobEnd"], h.problems(events)
     error = progress.of("JobError")[0]
+    assert MigrationServerJob(env.ctx.site).errors(job_id) == [error]  # as the client's job wrapper reports it
     _check_file_error(error, built, victim, f"MD5 mismatch for file {file_id}.")
     _check_problem_logged(env, job_id, key, error, "Error")
     _check_rest_imported(env, built, victim, progress.of("JobEnd")[0])
@@ -148,3 +157,72 @@ def test_b136_b137_latest_snapshot_wins_over_base_blob(env, encrypted):
     victim.versions = [(victim.current_label, restaged)]
     for f in built.spec.files:
         h.check_file_imported(env, built, f)
+
+
+@MODES
+def test_b57_b80_missing_optional_file_is_a_warning(env, encrypted):
+    key, built = _prepare(env, encrypted)
+    env.storage.manifest().delete_blob("LookupListMap.xml")
+
+    job_id, progress = _run(env, key)
+    events = progress.events
+    assert h.event_sequence(events) == ["JobQueued", "JobStart", "JobWarning", "JobEnd"], h.problems(events)
+    warning = progress.of("JobWarning")[0]
+    assert (warning["ObjectType"], warning["Url"], warning["Id"]) == ("", "", ""), warning
+    assert warning["Message"] == "LookupListMap.xml was not found in the manifest container.", warning
+    end = progress.of("JobEnd")[0]
+    assert (end["TotalErrors"], end["TotalWarnings"]) == ("0", "1"), end
+    assert end["FilesCreated"] == str(built.spec.files_created), end
+    _check_problem_logged(env, job_id, key, warning, "Warning")
+    for f in built.spec.files:
+        h.check_file_imported(env, built, f)
+
+
+def test_b142_content_encrypted_with_another_key_fails_only_that_file(env):
+    key, built = _prepare(env, encrypted=True)
+    victim = built.spec.files[3]
+    file_id = built.file_ids[victim.path]
+    # Encrypted with another key, chosen so that the job key cannot even unpad it: a wrong
+    # key that happened to leave valid PKCS7 padding would "decrypt" to garbage.
+    while True:
+        ciphertext, iv = encrypt(victim.current, os.urandom(32))
+        try:
+            decrypt(ciphertext, key, iv)
+        except ValueError:
+            break
+    blob = env.storage.content().get_blob_client(file_id)
+    blob.upload_blob(ciphertext, overwrite=True, metadata={"IV": iv})
+    blob.create_snapshot()
+
+    job_id, progress = _run(env, key)
+    events = progress.events
+    assert h.event_sequence(events) == ["JobQueued", "JobStart", "JobError", "JobEnd"], h.problems(events)
+    error = progress.of("JobError")[0]
+    _check_file_error(error, built, victim, f"Failed to decrypt blob '{file_id}'.")
+    _check_problem_logged(env, job_id, key, error, "Error")
+    _check_rest_imported(env, built, victim, progress.of("JobEnd")[0])
+
+
+def test_b119_url_taken_by_a_file_with_another_id_fails(env):
+    """A second package puts a file with a new id where another file already is."""
+    path = f"clash-{env.tag}.txt"  # at the library root: no folder of either package clashes
+    first = h.build_package(env.target, h.PackageSpec([], [h.FileSpec(path, [("1.0", b"the first file")], "First")]))
+    h.stage(env.storage, first, None)
+    _, progress = _run(env, None)
+    assert h.event_sequence(progress.events) == ["JobQueued", "JobStart", "JobEnd"], h.problems(progress.events)
+
+    env.storage = h.TestStorage.create(env.storage.account, h.fresh_tag(env.tag))
+    other = h.FileSpec(f"other-{env.tag}.txt", [("1.0", b"an unrelated file")], "Other")
+    clash = h.FileSpec(path, [("1.0", b"the second file")], "Second")
+    second = h.build_package(env.target, h.PackageSpec([], [clash, other]))
+    assert second.file_ids[path] != first.file_ids[path]
+    h.stage(env.storage, second, None)
+    job_id, progress = _run(env, None)
+    events = progress.events
+    assert h.event_sequence(events) == ["JobQueued", "JobStart", "JobError", "JobEnd"], h.problems(events)
+    error = progress.of("JobError")[0]
+    assert error["ErrorCode"] == "-2147024816", error  # 0x80070050 ERROR_FILE_EXISTS
+    _check_file_error(error, second, clash, f"A file with the name '{error['Url']}' already exists.")
+    _check_problem_logged(env, job_id, None, error, "Error")
+    h.check_file_imported(env, first, first.spec.files[0])  # untouched
+    h.check_file_imported(env, second, other)

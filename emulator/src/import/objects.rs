@@ -17,8 +17,8 @@ use crate::package::xml::Element;
 use crate::report::events::Problem;
 use crate::report::reporter::Reporter;
 use crate::site::Error as SiteError;
-use crate::site::model::{FileVersion, Folder, SYSTEM_ACCOUNT_ID, Web, parse_version_label};
-use crate::site::objects::{FileWrite, FolderWrite, ItemWrite, UserWrite};
+use crate::site::model::{FileVersion, Folder, ListItem, SYSTEM_ACCOUNT_ID, Web, parse_version_label};
+use crate::site::objects::{FileWrite, FolderWrite, UserWrite};
 
 pub struct Importer<'c, 'a> {
     ctx: &'c ImportContext<'a>,
@@ -266,7 +266,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             _ => "0x01",
         };
         let now = report.now();
-        let write = ItemWrite {
+        let write = ListItem {
             list_id: list.id,
             id: int_id,
             unique_id,

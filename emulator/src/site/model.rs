@@ -133,12 +133,14 @@ pub struct ListItem {
     pub content_type_id: String,
     pub file_id: Option<Uuid>,
     pub folder_id: Option<Uuid>,
+    /// The folder the item is in.
+    pub parent_folder_id: Option<Uuid>,
     pub author_id: Option<i64>,
     pub editor_id: Option<i64>,
     pub created: OffsetDateTime,
     pub modified: OffsetDateTime,
     pub moderation_status: i32,
     pub version: i64,
-    /// Field values by internal name, in name order.
+    /// Field values by internal name (in name order when read back).
     pub fields: Vec<(String, Option<String>)>,
 }

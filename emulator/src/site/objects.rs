@@ -38,25 +38,6 @@ pub struct FileWrite {
     pub time_last_modified: OffsetDateTime,
 }
 
-/// A list item as an import writes it.
-#[derive(Clone, Debug)]
-pub struct ItemWrite {
-    pub list_id: Uuid,
-    pub id: i64,
-    pub unique_id: Uuid,
-    pub content_type_id: String,
-    pub file_id: Option<Uuid>,
-    pub folder_id: Option<Uuid>,
-    pub parent_folder_id: Option<Uuid>,
-    pub author_id: Option<i64>,
-    pub editor_id: Option<i64>,
-    pub created: OffsetDateTime,
-    pub modified: OffsetDateTime,
-    pub moderation_status: i32,
-    pub version: i64,
-    pub fields: Vec<(String, Option<String>)>,
-}
-
 /// A site user as an import ensures it.
 #[derive(Clone, Debug, Default)]
 pub struct UserWrite {
@@ -80,7 +61,7 @@ pub(super) const FOLDER_SELECT: &str =
            f.time_created, f.time_last_modified
     FROM folders f";
 const ITEM_SELECT: &str = "SELECT list_id, id, unique_id, content_type_id, file_id, folder_id, author_id, editor_id,
-           created, modified, moderation_status, version FROM list_items";
+           created, modified, moderation_status, version, parent_folder_id FROM list_items";
 
 impl Db {
     /// The site user with this login (case-insensitive), creating it with the next principal
@@ -271,7 +252,7 @@ impl Db {
 
     /// Creates or updates a list item with exactly these field values, keeping its integer
     /// id (behaviour 114) and binding it to its file or folder.
-    pub fn put_list_item(&mut self, item: &ItemWrite) -> Result<(), Error> {
+    pub fn put_list_item(&mut self, item: &ListItem) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         let list = item.list_id.to_string();
         let holder: Option<String> = tx
@@ -420,6 +401,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ListItem> {
         modified: r.time(9)?,
         moderation_status: r.get(10)?,
         version: r.get(11)?,
+        parent_folder_id: r.opt_guid(12)?,
         fields: Vec::new(),
     })
 }
