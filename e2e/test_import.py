@@ -109,7 +109,7 @@ def test_b8_b69_concurrent_jobs_share_one_queue(env):
 
 @pytest.mark.xfail(strict=True, reason="emulator defect: log blobs are written with metadata 'iv', not 'IV' "
                                        "(logs.md §4); readers doing metadata['IV'] fail")
-def test_b164_encrypted_log_blobs_carry_metadata_IV(env):
+def test_encrypted_log_blobs_name_their_metadata_IV_in_upper_case(env):
     key = os.urandom(32)
     built = h.build_package(env.target, h.small_package(env.tag))
     h.stage(env.storage, built, key)

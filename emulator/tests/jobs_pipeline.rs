@@ -378,6 +378,21 @@ async fn b114_b120_b121_b122_b144_imported_content_reads_back_through_rest() {
     assert_eq!(same["d"]["Title"], "Annual report");
     assert_eq!(same["d"]["__metadata"]["type"], "SP.Data.Shared_x0020_DocumentsItem");
 
+    // Every folder and file of a library has a list item, made when the package brings none.
+    let folder_item = t
+        .get(
+            &format!("/sites/dev/_api/web/GetFolderByServerRelativeUrl('{folder}')/ListItemAllFields"),
+            support::NOMETADATA,
+        )
+        .await;
+    assert_eq!(folder_item.body["FileSystemObjectType"], 1, "{}", folder_item.body);
+    assert_eq!(folder_item.body["ContentTypeId"], "0x0120");
+    let log = format!("/sites/dev/_catalogs/Maintenance Logs/Import-{job}-1.log");
+    let log_item = t
+        .get(&format!("/sites/dev/_api/web/GetFileByServerRelativeUrl('{log}')/ListItemAllFields"), support::NOMETADATA)
+        .await;
+    assert_eq!(log_item.body["FileSystemObjectType"], 0, "{}", log_item.body);
+
     let author = t.get(&format!("{file_url}?$select=Name,Author/Title&$expand=Author"), support::NOMETADATA).await.body;
     assert_eq!(author["Author"]["Title"], "Ada");
 

@@ -87,6 +87,12 @@ async fn web_and_site_describe_the_default_site() {
     assert_eq!(site["Url"], t.url("/sites/dev"));
     let root = t.get("/sites/dev/_api/site/rootweb", NOMETADATA).await.body;
     assert_eq!(root["Id"], web["Id"]);
+    // The root web has no parent: a null entity, as SharePoint answers.
+    assert_eq!(
+        t.get("/sites/dev/_api/web/parentweb", NOMETADATA).await.body,
+        serde_json::json!({ "odata.null": true })
+    );
+    assert_eq!(t.get("/sites/dev/_api/web/parentweb", VERBOSE).await.body, serde_json::json!({ "d": null }));
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use std::io::{BufReader, Seek};
 
 use tokio::runtime::Handle;
 
-use crate::package::files::{self, EXPORT_SETTINGS, SYSTEM_DATA, USER_GROUP, WARN_IF_MISSING};
+use crate::package::files::{self, EXPORT_SETTINGS, ROOT_OBJECT_MAP, SYSTEM_DATA, USER_GROUP, WARN_IF_MISSING};
 use crate::package::xml::{self, ChildStream, Element, Limits};
 use crate::report::events::Problem;
 use crate::report::reporter::Reporter;
@@ -71,9 +71,17 @@ pub fn run(
     let export_settings = files::export_settings(&required_document(&ctx, EXPORT_SETTINGS)?);
     let system_data = files::system_data(&required_document(&ctx, SYSTEM_DATA)?);
     let user_group = files::user_group(&required_document(&ctx, USER_GROUP)?);
-    for name in WARN_IF_MISSING {
-        if let PackageFile::Missing = fetch::package_file(&ctx, name)? {
-            report.warning(problems::optional_file_missing(name));
+    // The optional files must be well-formed when present; three of them are expected.
+    for name in std::iter::once(ROOT_OBJECT_MAP).chain(WARN_IF_MISSING) {
+        match fetch::package_file(&ctx, name)? {
+            PackageFile::Found(file) => {
+                xml::read_document(BufReader::new(file), &Limits::default())
+                    .map_err(|e| problems::malformed_xml(&e))?;
+            }
+            PackageFile::Missing if WARN_IF_MISSING.contains(&name) => {
+                report.warning(problems::optional_file_missing(name));
+            }
+            PackageFile::Missing => {}
         }
     }
     if system_data.manifest_files.is_empty() {

@@ -117,6 +117,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             web_id: web.id,
             list_id: folder.attr("ContainingDocumentLibrary").and_then(guid).or(parent_folder.list_id),
             parent_id: Some(parent_folder.id),
+            item_id: int_attr(folder, "ListItemIntId"),
             name: crate::package::values::leaf(&url).to_string(),
             url,
             time_created: time_attr(folder, "TimeCreated").unwrap_or(now),
@@ -205,6 +206,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             url,
             author_id: self.user_of(file.attr("Author")),
             modified_by_id: self.user_of(file.attr("ModifiedBy")),
+            item_id: int_attr(file, "ListItemIntId"),
             time_created: time_attr(file, "TimeCreated").unwrap_or(now),
             time_last_modified: time_attr(file, "TimeLastModified").unwrap_or(now),
         };
@@ -341,6 +343,10 @@ impl<'c, 'a> Importer<'c, 'a> {
 fn required_guid(subject: &Subject, element: &Element, attribute: &str) -> Result<Uuid, Problem> {
     let text = element.attr(attribute).unwrap_or_default();
     guid(text).ok_or_else(|| subject.invalid_value(attribute, text))
+}
+
+fn int_attr(element: &Element, attribute: &str) -> Option<i64> {
+    element.attr(attribute).and_then(|v| v.trim().parse().ok())
 }
 
 fn time_attr(element: &Element, attribute: &str) -> Option<OffsetDateTime> {

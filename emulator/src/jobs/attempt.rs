@@ -167,6 +167,7 @@ fn keep_log(service: &JobService, job: &JobRecord, file: &LogFile) -> Result<(),
             url,
             author_id: Some(SYSTEM_ACCOUNT_ID),
             modified_by_id: Some(SYSTEM_ACCOUNT_ID),
+            item_id: None,
             time_created: now,
             time_last_modified: now,
         };

@@ -119,7 +119,12 @@ impl JobService {
             }
         }
         let id = job.id;
-        self.store.call(move |db| db.set_job_state(id, JobState::Queued, now)).await?;
+        self.store
+            .call(move |db| {
+                db.publish_events(id, 1)?;
+                db.set_job_state(id, JobState::Queued, now)
+            })
+            .await?;
         self.wake();
         tracing::info!(job = %id, site = %site_id, web = %web_id, encrypted = job.encryption_key.is_some(), "job queued");
         Ok(id)

@@ -155,19 +155,20 @@ impl JobService {
         Ok((events.into_iter().map(|StoredEvent { body, .. }| body).collect(), next))
     }
 
-    /// Commits an event, then sends it to the job's queue, if any. A queue failure after
-    /// creation is logged, not fatal: the event stays available through the progress API.
+    /// Commits an event, sends it to the job's queue, if any, then publishes it to the progress
+    /// API, so what a client saw there is in the queue too. A queue failure after creation is
+    /// logged, not fatal: the event stays available through the progress API.
     pub async fn emit(&self, job: &JobRecord, queue: Option<&Queue>, event: &Event) -> Result<(), crate::site::Error> {
         let (job_id, name, time, body) = (event.job_id, event.kind.name(), event.time, event.to_json());
         let stored = body.clone();
-        self.store.call(move |db| db.append_event(job_id, name, time, &stored)).await?;
+        let seq = self.store.call(move |db| db.append_event(job_id, name, time, &stored)).await?;
         if let Some(queue) = queue {
             let key = job_key(job);
             if let Err(e) = queue.send(&queue_message::text(job_id, &body, key.as_ref())).await {
                 tracing::warn!(job = %job_id, event = name, error = %e, "could not write the event to the report queue");
             }
         }
-        Ok(())
+        self.store.call(move |db| db.publish_events(job_id, seq)).await
     }
 
     /// Wakes a worker: a job became due.

@@ -142,10 +142,12 @@ impl Db {
     /// After a restart: attempts that were running are re-queued (they restart with the next
     /// TotalRetryCount), and jobs whose creation was interrupted are queued.
     pub fn requeue_interrupted(&mut self) -> Result<usize, Error> {
+        // Events committed before the stop are part of the record, queue send or not.
+        self.conn.execute("UPDATE job_events SET published = 1 WHERE published = 0", [])?;
         Ok(self.conn.execute("UPDATE jobs SET state = 'queued' WHERE state IN ('processing', 'created')", [])?)
     }
 
-    /// Appends an event; returns its sequence number.
+    /// Appends an event, not yet published; returns its sequence number.
     pub fn append_event(&mut self, job_id: Uuid, name: &str, time: OffsetDateTime, body: &str) -> Result<u64, Error> {
         let tx = self.conn.transaction()?;
         let seq = insert_event(&tx, job_id, (name, time, body))?;
@@ -153,10 +155,23 @@ impl Db {
         Ok(seq)
     }
 
-    /// Events with a sequence number above `after`, in order.
+    /// Makes an event (and any before it) visible to GetMigrationJobProgress.
+    pub fn publish_events(&mut self, job_id: Uuid, up_to: u64) -> Result<(), Error> {
+        self.conn.execute(
+            "UPDATE job_events SET published = 1 WHERE job_id = ?1 AND seq <= ?2 AND published = 0",
+            params![job_id.to_string(), up_to as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Published events with a sequence number above `after`, in order; the first unpublished
+    /// event hides those after it, so the order never has gaps.
     pub fn events_after(&self, job_id: Uuid, after: u64) -> Result<Vec<StoredEvent>, Error> {
-        let mut statement =
-            self.conn.prepare("SELECT seq, name, body FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq")?;
+        let mut statement = self.conn.prepare(
+            "SELECT seq, name, body FROM job_events WHERE job_id = ?1 AND seq > ?2
+               AND seq < coalesce((SELECT min(seq) FROM job_events WHERE job_id = ?1 AND published = 0), 9223372036854775807)
+             ORDER BY seq",
+        )?;
         let rows = statement.query_map(params![job_id.to_string(), after as i64], |r| {
             Ok(StoredEvent { seq: r.get::<_, i64>(0)? as u64, name: r.get(1)?, body: r.get(2)? })
         })?;
@@ -195,7 +210,7 @@ fn insert_event(
         |r| r.get(0),
     )?;
     tx.execute(
-        "INSERT INTO job_events (job_id, seq, name, time, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO job_events (job_id, seq, name, time, body, published) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
         params![job_id.to_string(), seq, name, to_text(time), body],
     )?;
     Ok(seq as u64)
@@ -258,6 +273,11 @@ mod tests {
         let claimed = store.blocking(|db| db.claim_next_job(now)).unwrap().unwrap();
         assert_eq!((claimed.id, claimed.attempt, claimed.state), (record.id, 1, JobState::Processing));
         assert_eq!(store.blocking(|db| db.append_event(record.id, "JobStart", now, "{}")).unwrap(), 2);
+        assert!(
+            store.blocking(|db| db.events_after(record.id, 0)).unwrap().is_empty(),
+            "unpublished events are hidden"
+        );
+        store.blocking(|db| db.publish_events(record.id, 2)).unwrap();
         let events = store.blocking(|db| db.events_after(record.id, 1)).unwrap();
         assert_eq!(events.iter().map(|e| (e.seq, e.name.as_str())).collect::<Vec<_>>(), [(2, "JobStart")]);
         assert_eq!(store.blocking(|db| db.queued_jobs(site.id)).unwrap(), [(record.id, JobState::Processing)]);

@@ -19,6 +19,8 @@ pub struct FolderWrite {
     pub parent_id: Option<Uuid>,
     pub name: String,
     pub url: String,
+    /// The list item id the package gives the folder (`ListItemIntId`), if any.
+    pub item_id: Option<i64>,
     pub time_created: OffsetDateTime,
     pub time_last_modified: OffsetDateTime,
 }
@@ -34,6 +36,8 @@ pub struct FileWrite {
     pub url: String,
     pub author_id: Option<i64>,
     pub modified_by_id: Option<i64>,
+    /// The list item id the package gives the file (`ListItemIntId`), if any.
+    pub item_id: Option<i64>,
     pub time_created: OffsetDateTime,
     pub time_last_modified: OffsetDateTime,
 }
@@ -169,6 +173,11 @@ impl Db {
                 to_text(folder.time_last_modified),
             ],
         )?;
+        if let Some(list_id) = folder.list_id {
+            let owner = ItemOwner { column: "folder_id", id: folder.id, content_type: "0x0120" };
+            let times = (folder.time_created, folder.time_last_modified);
+            ensure_item(&tx, list_id, &owner, folder.item_id, (None, None), times)?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -209,7 +218,7 @@ impl Db {
         if let Some(other) = at_url.filter(|other| *other != file.id.to_string()) {
             return Err(Error::Conflict(format!("A file with the name '{}' already exists (id {other}).", file.url)));
         }
-        let item_id = preserved_item_id(&tx, file.id)?;
+        let item_id = preserved_item_id(&tx, file.id)?.or(file.item_id);
         tx.execute("DELETE FROM files WHERE id = ?1", [file.id.to_string()])?;
         tx.execute(
             "INSERT INTO files (id, web_id, list_id, folder_id, name, server_relative_url, item_id, author_id,
@@ -246,6 +255,11 @@ impl Db {
                 ],
             )?;
         }
+        if let Some(list_id) = file.list_id {
+            let owner = ItemOwner { column: "file_id", id: file.id, content_type: "0x0101" };
+            let people = (file.author_id, file.modified_by_id);
+            ensure_item(&tx, list_id, &owner, item_id, people, (file.time_created, file.time_last_modified))?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -255,27 +269,56 @@ impl Db {
     pub fn put_list_item(&mut self, item: &ListItem) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         let list = item.list_id.to_string();
-        let holder: Option<String> = tx
-            .query_row("SELECT unique_id FROM list_items WHERE list_id = ?1 AND id = ?2", params![list, item.id], |r| {
-                r.get(0)
-            })
+        // The item at this id: the same item, or the one made for the same file or folder,
+        // may be replaced; any other item holding the id is a conflict.
+        let holder: Option<(String, Option<String>, Option<String>)> = tx
+            .query_row(
+                "SELECT unique_id, file_id, folder_id FROM list_items WHERE list_id = ?1 AND id = ?2",
+                params![list, item.id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?;
-        if let Some(other) = holder.filter(|u| *u != item.unique_id.to_string()) {
+        let same_object = |file: &Option<String>, folder: &Option<String>| {
+            (item.file_id.is_some() && *file == item.file_id.map(|f| f.to_string()))
+                || (item.folder_id.is_some() && *folder == item.folder_id.map(|f| f.to_string()))
+        };
+        let other = holder.filter(|(u, file, folder)| *u != item.unique_id.to_string() && !same_object(file, folder));
+        // An item SharePoint made for another file or folder has no id of the package's own:
+        // it gives the id up and takes the next free one.
+        let implicit = |(u, file, folder): &(String, Option<String>, Option<String>)| {
+            file.as_ref() == Some(u) || folder.as_ref() == Some(u)
+        };
+        let other = match other {
+            Some(holder) if implicit(&holder) => {
+                renumber(&tx, item.list_id, item.id)?;
+                None
+            }
+            other => other,
+        };
+        if let Some((other, _, _)) = other {
             return Err(Error::Conflict(format!(
                 "The item id {} is already used by another item in list {} ({other}).",
                 item.id, item.list_id
             )));
         }
-        // The same item under another integer id moves to the package's id.
+        // The same item, or the item of the same file or folder, under another integer id moves
+        // to the package's id: a file or folder has one item.
         tx.execute(
-            "DELETE FROM list_items WHERE unique_id = ?1 AND NOT (list_id = ?2 AND id = ?3)",
-            params![item.unique_id.to_string(), list, item.id],
+            "DELETE FROM list_items WHERE NOT (list_id = ?2 AND id = ?3)
+               AND (unique_id = ?1 OR (?4 IS NOT NULL AND file_id = ?4) OR (?5 IS NOT NULL AND folder_id = ?5))",
+            params![
+                item.unique_id.to_string(),
+                list,
+                item.id,
+                item.file_id.map(|f| f.to_string()),
+                item.folder_id.map(|f| f.to_string())
+            ],
         )?;
         tx.execute(
             "INSERT INTO list_items (list_id, id, unique_id, content_type_id, file_id, folder_id, parent_folder_id,
                                      author_id, editor_id, created, modified, moderation_status, version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-             ON CONFLICT (list_id, id) DO UPDATE SET content_type_id = ?4, file_id = ?5, folder_id = ?6,
+             ON CONFLICT (list_id, id) DO UPDATE SET unique_id = ?3, content_type_id = ?4, file_id = ?5, folder_id = ?6,
                  parent_folder_id = ?7, author_id = ?8, editor_id = ?9, created = ?10, modified = ?11,
                  moderation_status = ?12, version = ?13",
             params![
@@ -334,6 +377,75 @@ impl Db {
         item.fields = rows.collect::<Result<_, _>>()?;
         Ok(item)
     }
+}
+
+/// Which object an implicit list item belongs to.
+struct ItemOwner {
+    column: &'static str,
+    id: Uuid,
+    content_type: &'static str,
+}
+
+/// Every file and folder of a list has a list item; when the package brings none (or not yet),
+/// SharePoint makes one: the package's `ListItemIntId` when free, else the list's next id.
+fn ensure_item(
+    tx: &Transaction<'_>,
+    list_id: Uuid,
+    owner: &ItemOwner,
+    preferred: Option<i64>,
+    (author, editor): (Option<i64>, Option<i64>),
+    (created, modified): (OffsetDateTime, OffsetDateTime),
+) -> Result<i64, Error> {
+    let list = list_id.to_string();
+    let object = owner.id.to_string();
+    let existing: Option<i64> = tx
+        .query_row(
+            &format!("SELECT id FROM list_items WHERE list_id = ?1 AND {} = ?2", owner.column),
+            params![list, object],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let id = match existing {
+        Some(id) => id,
+        None => {
+            let free = |id: i64| -> rusqlite::Result<bool> {
+                tx.query_row(
+                    "SELECT count(*) = 0 FROM list_items WHERE list_id = ?1 AND id = ?2",
+                    params![list, id],
+                    |r| r.get(0),
+                )
+            };
+            let id = match preferred {
+                Some(id) if id > 0 && free(id)? => id,
+                _ => tx.query_row("SELECT next_item_id FROM lists WHERE id = ?1", [&list], |r| r.get(0))?,
+            };
+            tx.execute(
+                &format!(
+                    "INSERT INTO list_items (list_id, id, unique_id, content_type_id, {}, author_id, editor_id, created, modified)
+                     VALUES (?1, ?2, ?3, ?4, ?3, ?5, ?6, ?7, ?8)",
+                    owner.column
+                ),
+                params![list, id, object, owner.content_type, author, editor, to_text(created), to_text(modified)],
+            )?;
+            tx.execute("UPDATE lists SET next_item_id = max(next_item_id, ?2 + 1) WHERE id = ?1", params![list, id])?;
+            id
+        }
+    };
+    let table = if owner.column == "file_id" { "files" } else { "folders" };
+    tx.execute(&format!("UPDATE {table} SET item_id = ?2 WHERE id = ?1"), params![object, id])?;
+    Ok(id)
+}
+
+/// Moves the (implicit, field-less) item at `id` to the list's next free id.
+fn renumber(tx: &Transaction<'_>, list_id: Uuid, id: i64) -> Result<(), Error> {
+    let list = list_id.to_string();
+    let next: i64 = tx.query_row("SELECT next_item_id FROM lists WHERE id = ?1", [&list], |r| r.get(0))?;
+    let next = next.max(id + 1);
+    tx.execute("UPDATE list_items SET id = ?3 WHERE list_id = ?1 AND id = ?2", params![list, id, next])?;
+    tx.execute("UPDATE files SET item_id = ?3 WHERE list_id = ?1 AND item_id = ?2", params![list, id, next])?;
+    tx.execute("UPDATE folders SET item_id = ?3 WHERE list_id = ?1 AND item_id = ?2", params![list, id, next])?;
+    tx.execute("UPDATE lists SET next_item_id = ?2 WHERE id = ?1", params![list, next + 1])?;
+    Ok(())
 }
 
 /// A re-imported file keeps the list item id it had until its item is written again.

@@ -127,6 +127,8 @@ pub enum Expanded<K> {
 
 /// A successful answer, before formatting.
 pub enum Reply<K> {
+    /// A navigation property that leads nowhere, e.g. the root web's `ParentWeb`.
+    Null,
     Entity(Entity<K>),
     Collection {
         set: &'static str,
@@ -162,6 +164,10 @@ impl<K> Renderer<'_, K> {
     pub fn render(&self, reply: Reply<K>) -> Result<Value, SpError> {
         let format = self.format;
         Ok(match reply {
+            Reply::Null => match format {
+                Format::Verbose => json!({ "d": null }),
+                _ => json!({ "odata.null": true }),
+            },
             Reply::Entity(entity) => {
                 let body = self.entity(&entity, self.options.select.as_ref(), &self.options.expand, true)?;
                 match format {

@@ -112,11 +112,11 @@ fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> 
     for segment in rest {
         resource = resolve::step(db, target, resource, segment)?;
     }
-    let last = segments.last().map_or("", |s| s.name.as_str());
     if method != Method::GET && method != Method::HEAD {
+        let last = segments.last().map_or("", |s| s.name.as_str());
         return Err(SpError::wrong_method(method.as_str(), last));
     }
-    resolve::outcome(db, target, resource, last)
+    resolve::outcome(db, target, resource)
 }
 
 /// A file body from the content store, streamed.

@@ -223,7 +223,7 @@ pub enum Outcome {
 }
 
 /// Turns the final resource into a reply.
-pub fn outcome(db: &Db, t: &Target, resource: Resource, last: &str) -> Result<Outcome, SpError> {
+pub fn outcome(db: &Db, t: &Target, resource: Resource) -> Result<Outcome, SpError> {
     let collection = |set: &'static str, items: Vec<Entity<Key>>| Ok(Outcome::Reply(Reply::Collection { set, items }));
     match resource {
         Resource::Content { sha256, size } => Ok(Outcome::Content { sha256, size }),
@@ -231,7 +231,7 @@ pub fn outcome(db: &Db, t: &Target, resource: Resource, last: &str) -> Result<Ou
             let edm_type = edm_type_of(&name, &value);
             Ok(Outcome::Reply(Reply::Primitive { name, edm_type, value }))
         }
-        Resource::Null => Err(SpError::resource_not_found(last)),
+        Resource::Null => Ok(Outcome::Reply(Reply::Null)),
         Resource::Lists(web) => collection(
             "SP.ApiData.Lists",
             db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect(),
