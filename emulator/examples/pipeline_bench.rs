@@ -58,45 +58,24 @@ fn memory(pid: u32) -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+async fn call(request: reqwest::RequestBuilder) -> Value {
+    let response =
+        request.header("authorization", "Bearer bench").header("accept", "application/json;odata=nometadata").send();
+    response.await.unwrap().json().await.unwrap()
+}
+
 async fn run_job(client: &reqwest::Client, emulator: &Emulator, source: &str, manifest: &str) -> (Duration, Value) {
-    let web: Value = client
-        .get(format!("{}/sites/dev/_api/web?$select=Id", emulator.url))
-        .header("authorization", "Bearer bench")
-        .header("accept", "application/json;odata=nometadata")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let web = call(client.get(format!("{}/sites/dev/_api/web?$select=Id", emulator.url))).await;
     let started = Instant::now();
-    let created: Value = client
-        .post(format!("{}/sites/dev/_api/site/CreateMigrationJob", emulator.url))
-        .header("authorization", "Bearer bench")
-        .header("accept", "application/json;odata=nometadata")
-        .json(&json!({ "gWebId": web["Id"], "azureContainerSourceUri": source, "azureContainerManifestUri": manifest }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({ "gWebId": web["Id"], "azureContainerSourceUri": source, "azureContainerManifestUri": manifest });
+    let created =
+        call(client.post(format!("{}/sites/dev/_api/site/CreateMigrationJob", emulator.url)).json(&body)).await;
     let job = created["value"].as_str().expect("a job id").to_string();
     let mut token = "0".to_string();
     loop {
-        let page: Value = client
-            .get(format!(
-                "{}/sites/dev/_api/site/GetMigrationJobProgress(jobId='{job}',nextToken='{token}')",
-                emulator.url
-            ))
-            .header("authorization", "Bearer bench")
-            .header("accept", "application/json;odata=nometadata")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url =
+            format!("{}/sites/dev/_api/site/GetMigrationJobProgress(jobId='{job}',nextToken='{token}')", emulator.url);
+        let page = call(client.get(url)).await;
         token = page["NextToken"].as_str().unwrap().to_string();
         for log in page["Logs"].as_array().unwrap() {
             let event: Value = serde_json::from_str(log.as_str().unwrap()).unwrap();

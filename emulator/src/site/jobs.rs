@@ -134,9 +134,7 @@ impl Db {
 
     /// The earliest future pickup time of a queued job, for the scheduler's timer.
     pub fn next_pickup(&self) -> Result<Option<OffsetDateTime>, Error> {
-        let text: Option<String> =
-            self.conn.query_row("SELECT min(next_pickup) FROM jobs WHERE state = 'queued'", [], |r| r.get(0))?;
-        Ok(text.and_then(|t| OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()))
+        Ok(self.conn.query_row("SELECT min(next_pickup) FROM jobs WHERE state = 'queued'", [], |r| r.opt_time(0))?)
     }
 
     /// After a restart: attempts that were running are re-queued (they restart with the next
@@ -228,14 +226,9 @@ fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         encryption_key: r.get(7)?,
         attempt: r.get(8)?,
         created: r.time(9)?,
-        next_pickup: optional_time(r, 10)?,
-        ended: optional_time(r, 11)?,
+        next_pickup: r.opt_time(10)?,
+        ended: r.opt_time(11)?,
     })
-}
-
-fn optional_time(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<OffsetDateTime>> {
-    Ok(r.get::<_, Option<String>>(idx)?
-        .and_then(|t| OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()))
 }
 
 #[cfg(test)]

@@ -154,6 +154,7 @@ trait RowExt {
     fn guid(&self, idx: usize) -> rusqlite::Result<Uuid>;
     fn opt_guid(&self, idx: usize) -> rusqlite::Result<Option<Uuid>>;
     fn time(&self, idx: usize) -> rusqlite::Result<OffsetDateTime>;
+    fn opt_time(&self, idx: usize) -> rusqlite::Result<Option<OffsetDateTime>>;
 }
 
 impl RowExt for rusqlite::Row<'_> {
@@ -165,5 +166,8 @@ impl RowExt for rusqlite::Row<'_> {
     }
     fn time(&self, idx: usize) -> rusqlite::Result<OffsetDateTime> {
         from_text(idx, self.get(idx)?)
+    }
+    fn opt_time(&self, idx: usize) -> rusqlite::Result<Option<OffsetDateTime>> {
+        self.get::<_, Option<String>>(idx)?.map(|t| from_text(idx, t)).transpose()
     }
 }
