@@ -485,3 +485,22 @@ async fn b133_b142_missing_and_undecryptable_blobs_fail_their_files() {
     );
     assert_eq!(last(&events, "JobEnd")["TotalErrors"], "2");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b113_objects_of_a_list_the_target_lacks_fail() {
+    let h = Harness::start().await;
+    let mut target = h.documents();
+    target.list_id = uuid::Uuid::new_v4();
+    let mut builder = PackageBuilder::new(target.clone());
+    builder.file(&FileSpec { path: "orphan.txt".into(), versions: vec![b"x".to_vec()], ..FileSpec::default() });
+    let staged = h.stage(&builder.build(), &Staging::default(), false).await;
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    let errors: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["Event"] == "JobError")
+        .map(|e| (e["ObjectType"].as_str().unwrap(), e["Message"].as_str().unwrap()))
+        .collect();
+    let message = format!("The list with id {} was not found in web /sites/dev.", target.list_id);
+    assert_eq!(errors, [("File", message.as_str()), ("ListItem", message.as_str())], "{events:#?}");
+}

@@ -115,7 +115,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         let write = FolderWrite {
             id,
             web_id: web.id,
-            list_id: folder.attr("ContainingDocumentLibrary").and_then(guid).or(parent_folder.list_id),
+            list_id: self.list_of(&subject, folder.attr("ContainingDocumentLibrary"), &parent_folder)?,
             parent_id: Some(parent_folder.id),
             item_id: int_attr(folder, "ListItemIntId"),
             name: crate::package::values::leaf(&url).to_string(),
@@ -200,7 +200,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         let write = FileWrite {
             id,
             web_id: web.id,
-            list_id: file.attr("ListId").and_then(guid).or(folder.list_id),
+            list_id: self.list_of(subject, file.attr("ListId"), &folder)?,
             folder_id: folder.id,
             name: crate::package::values::leaf(&url).to_string(),
             url,
@@ -322,6 +322,16 @@ impl<'c, 'a> Importer<'c, 'a> {
             return Ok(folder);
         }
         self.db(|db| db.folder_by_url(parent(url)))?.ok_or_else(|| subject.parent_folder_not_found())
+    }
+
+    /// The list an object goes into: the one its folder belongs to. A list id the package
+    /// names must exist (behaviour 113).
+    fn list_of(&self, subject: &Subject, named: Option<&str>, folder: &Folder) -> Result<Option<Uuid>, Problem> {
+        let Some(text) = named.filter(|t| !t.trim().is_empty()) else { return Ok(folder.list_id) };
+        match guid(text).map(|id| self.db(|db| db.list_anywhere(id))).transpose()?.flatten() {
+            Some(list) => Ok(Some(list.id)),
+            None => Err(subject.list_not_found(text, &self.ctx.web.url)),
+        }
     }
 
     /// The site user a package user id stands for; unknown ids become System Account.
