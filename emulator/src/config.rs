@@ -27,6 +27,30 @@ pub enum LogFormat {
     Json,
 }
 
+/// How much of the real service's slowness to reproduce.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Jobs are picked up at once; no artificial delay.
+    #[default]
+    Instant,
+    /// A pickup delay (30 s of emulator time), as a real queue has.
+    Realistic,
+}
+
+/// How CreateMigrationJob treats SAS tokens that break the rules (storage.md §1.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SasEnforcement {
+    /// Refuse the job, as the service does today.
+    #[default]
+    Strict,
+    /// Accept the job, but log each refusal the service would make.
+    Warn,
+    /// Do not check permissions and validity at creation.
+    Off,
+}
+
 /// The settings of `serve`, each optional so that layers can be told apart.
 #[derive(Clone, Debug, Default, Args, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +84,32 @@ pub struct ServeOptions {
     /// File of accepted bearer tokens, one per line [default: accept any non-empty token]
     #[arg(long, env = "SPMIG_TOKENS", value_name = "FILE")]
     pub tokens: Option<PathBuf>,
+
+    /// Delays to reproduce [default: instant]
+    #[arg(long, env = "SPMIG_PROFILE", value_enum)]
+    pub profile: Option<Profile>,
+
+    /// Emulator seconds per real second [default: 1]
+    #[arg(long, env = "SPMIG_CLOCK_SPEED", value_name = "N")]
+    pub clock_speed: Option<f64>,
+
+    /// Make every generated GUID, key and time repeatable; the clock starts frozen at
+    /// 2026-01-01T00:00:00Z and moves only on /_emulator/clock/advance
+    #[arg(long, env = "SPMIG_SEED", value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// What CreateMigrationJob does with SAS tokens that break the rules [default: strict]
+    #[arg(long, env = "SPMIG_SAS_ENFORCEMENT", value_enum)]
+    pub sas_enforcement: Option<SasEnforcement>,
+
+    /// Jobs processed at the same time [default: 2]
+    #[arg(long, env = "SPMIG_WORKERS", value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Rules that postpone, throttle or fail jobs (config file only: `[[rules]]` tables)
+    #[arg(skip)]
+    #[serde(default)]
+    pub rules: Vec<crate::jobs::rules::Rule>,
 }
 
 /// `spmig serve` and `spmig config`: the options plus the file they may come from.
@@ -104,6 +154,12 @@ pub struct Settings {
     pub sites: Option<PathBuf>,
     pub log_format: LogFormat,
     pub tokens: Option<PathBuf>,
+    pub profile: Profile,
+    pub clock_speed: f64,
+    pub seed: Option<u64>,
+    pub sas_enforcement: SasEnforcement,
+    pub workers: usize,
+    pub rules: Vec<crate::jobs::rules::Rule>,
     /// Where each value came from, by setting name.
     pub sources: BTreeMap<&'static str, Source>,
 }
@@ -162,6 +218,11 @@ impl Settings {
         pick("sites", cli.sites.is_some(), file.sites.is_some());
         pick("log_format", cli.log_format.is_some(), file.log_format.is_some());
         pick("tokens", cli.tokens.is_some(), file.tokens.is_some());
+        pick("profile", cli.profile.is_some(), file.profile.is_some());
+        pick("clock_speed", cli.clock_speed.is_some(), file.clock_speed.is_some());
+        pick("seed", cli.seed.is_some(), file.seed.is_some());
+        pick("sas_enforcement", cli.sas_enforcement.is_some(), file.sas_enforcement.is_some());
+        pick("workers", cli.workers.is_some(), file.workers.is_some());
 
         let storage_connection_string = cli
             .storage_connection_string
@@ -177,6 +238,12 @@ impl Settings {
             sites: cli.sites.clone().or(file.sites.map(in_file_dir)),
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
             tokens: cli.tokens.clone().or(file.tokens.map(in_file_dir)),
+            profile: cli.profile.or(file.profile).unwrap_or_default(),
+            clock_speed: cli.clock_speed.or(file.clock_speed).unwrap_or(1.0),
+            seed: cli.seed.or(file.seed),
+            sas_enforcement: cli.sas_enforcement.or(file.sas_enforcement).unwrap_or_default(),
+            workers: cli.workers.or(file.workers).unwrap_or(2).max(1),
+            rules: file.rules,
             sources,
         })
     }
@@ -187,18 +254,21 @@ impl Settings {
         let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
         let path = |p: &Option<PathBuf>| p.as_ref().map(|p| quote(&p.display().to_string()));
         let connection = redact_key(&self.storage_connection_string);
-        let log_format = match self.log_format {
-            LogFormat::Pretty => "pretty",
-            LogFormat::Json => "json",
-        };
-        let rows: [(&str, Option<String>); 7] = [
+        // Enum values as the flags spell them.
+        let name_of = |value: &dyn ValueEnumName| quote(&value.name());
+        let rows: [(&str, Option<String>); 12] = [
             ("listen", Some(quote(&self.listen.to_string()))),
             ("data", Some(quote(&self.data.display().to_string()))),
             ("in_memory", Some(self.in_memory.to_string())),
             ("storage_connection_string", Some(quote(&connection))),
             ("sites", path(&self.sites)),
-            ("log_format", Some(quote(log_format))),
+            ("log_format", Some(name_of(&self.log_format))),
             ("tokens", path(&self.tokens)),
+            ("profile", Some(name_of(&self.profile))),
+            ("clock_speed", Some(self.clock_speed.to_string())),
+            ("seed", self.seed.map(|s| s.to_string())),
+            ("sas_enforcement", Some(name_of(&self.sas_enforcement))),
+            ("workers", Some(self.workers.to_string())),
         ];
         let mut out = String::new();
         for (name, value) in rows {
@@ -208,7 +278,21 @@ impl Settings {
                 None => out.push_str(&format!("# {name} is not set\n")),
             }
         }
+        if !self.rules.is_empty() {
+            out.push_str(&format!("# {} rules from the config file\n", self.rules.len()));
+        }
         out
+    }
+}
+
+/// The name a value of a clap value enum has on the command line.
+trait ValueEnumName {
+    fn name(&self) -> String;
+}
+
+impl<T: ValueEnum> ValueEnumName for T {
+    fn name(&self) -> String {
+        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
     }
 }
 

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod ids;
 pub mod import;
 pub mod isv;
 pub mod jobs;

@@ -8,9 +8,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::clock;
+use crate::clock::{Clock, SEEDED_EPOCH};
 use crate::config::Settings;
 use crate::http::{self, AppState, auth};
+use crate::ids::Ids;
 use crate::jobs::{JobService, JobSettings};
 use crate::site::seed_file::{self, SeedFileError};
 use crate::site::spec::SiteSpec;
@@ -67,7 +68,14 @@ impl Emulator {
             .await
             .map_err(|error| StartError::Bind { addr: settings.listen, error })?;
         let addr = listener.local_addr().map_err(|error| StartError::Bind { addr: settings.listen, error })?;
-        let jobs = JobService::new(store.clone(), clock::system(), settings.storage.clone(), JobSettings::default());
+        let clock = match settings.seed {
+            Some(_) => Clock::starting(SEEDED_EPOCH, settings.clock_speed, true),
+            None => Clock::starting(time::OffsetDateTime::now_utc(), settings.clock_speed, false),
+        };
+        let ids = settings.seed.map_or_else(Ids::random, Ids::seeded);
+        let job_settings = JobSettings::from_settings(settings);
+        let jobs = JobService::new(store.clone(), clock, ids, settings.storage.clone(), job_settings);
+        jobs.rules.add(settings.rules.clone());
         let workers = jobs.start();
         let state = AppState {
             store: store.clone(),

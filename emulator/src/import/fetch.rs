@@ -3,7 +3,6 @@
 //! checked (behaviours 133–150).
 
 use std::io::{self, Read, Seek};
-use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 
@@ -64,12 +63,6 @@ pub fn package_file(ctx: &ImportContext<'_>, name: &str) -> Result<PackageFile, 
     Ok(PackageFile::Found(spool))
 }
 
-/// One content version as stored.
-pub struct StoredVersion {
-    pub content: StoredContent,
-    pub download: Duration,
-}
-
 /// Downloads `file_value` from the source container into the content store: latest snapshot
 /// only, MD5 checked over the bytes as stored, decrypted for encrypted jobs.
 pub fn content_version(
@@ -78,8 +71,7 @@ pub fn content_version(
     file_value: &str,
     manifest_md5: Option<&str>,
     manifest_iv: Option<&str>,
-) -> Result<StoredVersion, Problem> {
-    let started = Instant::now();
+) -> Result<StoredContent, Problem> {
     let found = ctx
         .runtime
         .block_on(ctx.source.lookup(file_value))
@@ -124,7 +116,7 @@ pub fn content_version(
     if md5 != expected_md5 {
         return Err(subject.md5_mismatch(file_value));
     }
-    Ok(StoredVersion { content, download: started.elapsed() })
+    Ok(content)
 }
 
 /// The MD5 to check against: the manifest's `MD5Hash`, else the blob's Content-MD5

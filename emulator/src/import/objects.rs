@@ -3,7 +3,7 @@
 //! written in one transaction, and a failing object is reported and skipped (behaviour 55).
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -46,7 +46,7 @@ impl<'c, 'a> Importer<'c, 'a> {
     /// Resolves UserGroup.xml's users to site users (behaviour 104).
     pub fn users(&mut self, map: &UserGroupMap, report: &mut Reporter<'_>) {
         for user in &map.users {
-            let started = Instant::now();
+            let started = report.now();
             let write = UserWrite {
                 login_name: user.login.clone(),
                 title: if user.name.is_empty() { user.login.clone() } else { user.name.clone() },
@@ -64,13 +64,14 @@ impl<'c, 'a> Importer<'c, 'a> {
                     tracing::error!(login = %user.login, error = %e, "could not ensure a user")
                 }
             }
-            report.object_done("SPUser", None, 1, started.elapsed());
+            let took = report.elapsed(started);
+            report.object_done("SPUser", None, 1, took);
         }
     }
 
     /// Applies one `SPObject`.
     pub fn object(&mut self, spobject: &Element, report: &mut Reporter<'_>) {
-        let started = Instant::now();
+        let started = report.now();
         let kind = spobject.attr("ObjectType").unwrap_or_default().to_string();
         let body = spobject.children.first();
         let id = body.and_then(|b| b.attr("Id")).or(spobject.attr("Id")).and_then(guid);
@@ -89,7 +90,8 @@ impl<'c, 'a> Importer<'c, 'a> {
                 1
             }
         };
-        report.object_done(&kind, id, versions, started.elapsed());
+        let took = report.elapsed(started);
+        report.object_done(&kind, id, versions, took);
     }
 
     fn folder(&mut self, spobject: &Element, folder: &Element, report: &mut Reporter<'_>) -> Handled {
@@ -175,6 +177,7 @@ impl<'c, 'a> Importer<'c, 'a> {
                 .attr("FileValue")
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| subject.invalid_value("FileValue", ""))?;
+            let fetching = report.now();
             let stored = fetch::content_version(
                 self.ctx,
                 subject,
@@ -182,13 +185,13 @@ impl<'c, 'a> Importer<'c, 'a> {
                 entry.attr("MD5Hash"),
                 entry.attr("InitializationVector"),
             )?;
-            download += stored.download;
+            download += report.elapsed(fetching);
             let number = entry.attr("Version").and_then(parse_version_label).unwrap_or((index as i64 + 1) * 512);
             versions.retain(|v| v.version != number);
             versions.push(FileVersion {
                 version: number,
-                content_sha256: stored.content.sha256,
-                size: stored.content.size as i64,
+                content_sha256: stored.sha256,
+                size: stored.size as i64,
                 created: time_attr(entry, "TimeLastModified").or(time_attr(file, "TimeLastModified")).unwrap_or(now),
                 created_by_id: self.user_of(entry.attr("ModifiedBy").or(file.attr("ModifiedBy"))),
                 checkin_comment: entry.attr("CheckinComment").unwrap_or_default().to_string(),
@@ -196,7 +199,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         }
         versions.sort_by_key(|v| v.version);
 
-        let creating = Instant::now();
+        let creating = report.now();
         let write = FileWrite {
             id,
             web_id: web.id,
@@ -216,7 +219,8 @@ impl<'c, 'a> Importer<'c, 'a> {
             Err(e) => return Err(subject.internal(&e.to_string())),
         }
         let sizes: Vec<u64> = versions.iter().map(|v| v.size as u64).collect();
-        report.file_created(&sizes, download, creating.elapsed());
+        let creation = report.elapsed(creating);
+        report.file_created(&sizes, download, creation);
         Ok(versions.len() as u64)
     }
 

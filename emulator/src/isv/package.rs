@@ -253,7 +253,7 @@ pub async fn stage(
         for (name, bytes) in blobs {
             let (bytes, metadata) = match &staging.key {
                 Some(key) => {
-                    let iv = crypto::random_iv();
+                    let iv = *uuid::Uuid::new_v4().as_bytes();
                     (crypto::encrypt(key, &iv, bytes), vec![("IV".to_string(), BASE64.encode(iv))])
                 }
                 None => (bytes.clone(), Vec::new()),

@@ -6,11 +6,9 @@
 //! Runs on a blocking thread; storage calls go through the runtime handle.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use uuid::Uuid;
 
 use super::{JobService, job_key};
 use crate::import;
@@ -26,10 +24,10 @@ use crate::storage::crypto;
 use crate::storage::queues::Queue;
 
 pub(super) fn run(service: &JobService, job: JobRecord) {
-    let started = Instant::now();
     let now = service.now();
+    let started = now;
     let retry = job.attempt.saturating_sub(1);
-    let correlation_id = Uuid::new_v4();
+    let correlation_id = service.ids.uuid();
     let queue = job.queue_uri.as_deref().and_then(|uri| match Queue::connect(uri, &service.storage, now) {
         Ok(queue) => Some(queue),
         Err(e) => {
@@ -63,9 +61,9 @@ pub(super) fn run(service: &JobService, job: JobRecord) {
         site_id: job.site_id,
         web_id: job.web_id,
         db_id: JobService::db_id(job.site_id),
-        farm_id: service.ids.farm_id,
-        server_id: service.ids.server_id,
-        subscription_id: service.ids.subscription_id,
+        farm_id: service.service_ids.farm_id,
+        server_id: service.service_ids.server_id,
+        subscription_id: service.service_ids.subscription_id,
     });
     report.note(&format!("Start Time: {}.", event_time(now)));
     report.note(&format!("JobId: {}, CorrelationId: {correlation_id}, Attempt: {}.", job.id, job.attempt));
@@ -81,7 +79,7 @@ pub(super) fn run(service: &JobService, job: JobRecord) {
     let counters = report.counters();
     let (errors, warnings) = report.errors_and_warnings();
     report.note(&format!("Finish Time: {}.", event_time(finished)));
-    report.note(&format!("Duration: {}", duration_text(started.elapsed())));
+    report.note(&format!("Duration: {}", duration_text(report.elapsed(started))));
     report.note(&format!("Total Objects: {}", counters.objects_processed));
     report.note(&format!("Finished with {warnings} warnings."));
     report.note(&format!("Finished with {errors} errors."));
@@ -100,7 +98,7 @@ pub(super) fn run(service: &JobService, job: JobRecord) {
     }
     let counters = report.counters();
     report.event(EventKind::JobEnd(Box::new(counters)));
-    tracing::info!(job = %job.id, errors, warnings, ms = started.elapsed().as_millis() as u64, "job ended");
+    tracing::info!(job = %job.id, errors, warnings, "job ended");
 }
 
 /// Writes the log files to the manifest container (encrypted for encrypted jobs, IV in
@@ -120,7 +118,7 @@ fn write_logs(service: &JobService, job: &JobRecord, files: &[LogFile]) -> bool 
     for file in files {
         let (bytes, metadata) = match &key {
             Some(key) => {
-                let iv = crypto::random_iv();
+                let iv = service.ids.bytes();
                 (crypto::encrypt(key, &iv, &file.bytes), HashMap::from([("IV".to_string(), BASE64.encode(iv))]))
             }
             None => (file.bytes.clone(), HashMap::new()),

@@ -79,7 +79,7 @@ impl JobService {
 
         let now = self.now();
         let job = JobRecord {
-            id: Uuid::new_v4(),
+            id: self.ids.uuid(),
             site_id,
             web_id,
             state: JobState::Created,
@@ -89,8 +89,10 @@ impl JobService {
             encryption_key: key,
             attempt: 0,
             created: now,
-            next_pickup: None,
+            // The `realistic` profile's queue takes a while to pick a job up.
+            next_pickup: (!self.settings.pickup_delay.is_zero()).then(|| now + self.settings.pickup_delay),
             ended: None,
+            ordinal: 0,
         };
         let queued = Event {
             kind: EventKind::JobQueued { site_id, db_id: JobService::db_id(site_id) },
@@ -107,7 +109,12 @@ impl JobService {
         if let Some(uri) = &queue_uri {
             let sent = match Queue::connect(uri, &self.storage, now) {
                 Ok(queue) => {
-                    let text = crate::report::queue_message::text(job.id, &queued.to_json(), job_key(&job).as_ref());
+                    let text = crate::report::queue_message::text(
+                        job.id,
+                        &queued.to_json(),
+                        job_key(&job).as_ref(),
+                        &self.ids,
+                    );
                     queue.send(&text).await
                 }
                 Err(e) => Err(e),

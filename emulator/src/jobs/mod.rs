@@ -6,6 +6,7 @@
 
 mod attempt;
 pub mod create;
+pub mod rules;
 mod scheduler;
 
 use std::sync::Arc;
@@ -17,6 +18,8 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::clock::SharedClock;
+use crate::config::{Profile, SasEnforcement, Settings};
+use crate::ids::Ids;
 use crate::report::events::Event;
 use crate::report::queue_message;
 use crate::site::Store;
@@ -27,6 +30,7 @@ use crate::storage::crypto::JobKey;
 use crate::storage::queues::Queue;
 
 pub use create::{CreateError, NewJob};
+use rules::RuleBook;
 
 /// Backend identifiers JobStart reports (stable per emulator).
 #[derive(Clone, Copy, Debug)]
@@ -57,7 +61,29 @@ pub struct JobSettings {
     pub retention: Duration,
     /// Copy log files into the site's Maintenance Logs library (behaviour 162).
     pub copy_logs_to_site: bool,
+    /// Time from creation to the first pickup (the `realistic` profile's queue).
+    pub pickup_delay: Duration,
+    pub sas_enforcement: SasEnforcement,
 }
+
+impl JobSettings {
+    pub fn from_settings(settings: &Settings) -> JobSettings {
+        JobSettings {
+            workers: settings.workers,
+            pickup_delay: match settings.profile {
+                Profile::Instant => Duration::ZERO,
+                Profile::Realistic => REALISTIC_PICKUP_DELAY,
+            },
+            sas_enforcement: settings.sas_enforcement,
+            ..JobSettings::default()
+        }
+    }
+}
+
+/// How long a job waits in the `realistic` profile before its first pickup.
+pub const REALISTIC_PICKUP_DELAY: Duration = Duration::from_secs(30);
+/// NextPickupTime after a postponement, as in Microsoft's sample (behaviour 38).
+pub const DEFAULT_POSTPONEMENT: Duration = Duration::from_secs(20 * 60);
 
 impl Default for JobSettings {
     fn default() -> Self {
@@ -66,6 +92,8 @@ impl Default for JobSettings {
             progress_interval: Duration::from_secs(60),
             retention: Duration::from_secs(4 * 24 * 3600),
             copy_logs_to_site: true,
+            pickup_delay: Duration::ZERO,
+            sas_enforcement: SasEnforcement::Strict,
         }
     }
 }
@@ -75,10 +103,16 @@ pub struct JobService {
     pub store: Store,
     pub clock: SharedClock,
     pub storage: StorageAccount,
-    pub ids: ServiceIds,
+    pub service_ids: ServiceIds,
     pub settings: JobSettings,
+    pub ids: Arc<Ids>,
+    pub rules: RuleBook,
     runtime: Handle,
     wake: Notify,
+    /// Attempts running now, for [`JobService::settle`].
+    running: std::sync::atomic::AtomicUsize,
+    /// Signalled when a worker finishes a pass.
+    idle: Notify,
 }
 
 /// `GetMigrationJobStatus` values (behaviours 33–35).
@@ -95,15 +129,25 @@ pub enum ProgressError {
 }
 
 impl JobService {
-    pub fn new(store: Store, clock: SharedClock, storage: StorageAccount, settings: JobSettings) -> Arc<JobService> {
+    pub fn new(
+        store: Store,
+        clock: SharedClock,
+        ids: Arc<Ids>,
+        storage: StorageAccount,
+        settings: JobSettings,
+    ) -> Arc<JobService> {
         Arc::new(JobService {
             store,
             clock,
             storage,
-            ids: ServiceIds::default(),
+            service_ids: ServiceIds::default(),
             settings,
+            ids,
+            rules: RuleBook::default(),
             runtime: Handle::current(),
             wake: Notify::new(),
+            running: Default::default(),
+            idle: Notify::new(),
         })
     }
 
@@ -164,7 +208,7 @@ impl JobService {
         let seq = self.store.call(move |db| db.append_event(job_id, name, time, &stored)).await?;
         if let Some(queue) = queue {
             let key = job_key(job);
-            if let Err(e) = queue.send(&queue_message::text(job_id, &body, key.as_ref())).await {
+            if let Err(e) = queue.send(&queue_message::text(job_id, &body, key.as_ref(), &self.ids)).await {
                 tracing::warn!(job = %job_id, event = name, error = %e, "could not write the event to the report queue");
             }
         }
@@ -174,6 +218,31 @@ impl JobService {
     /// Wakes a worker: a job became due.
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Moves the clock forward, then returns once everything that fell due has run: no job is
+    /// due and no attempt is running.
+    pub async fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+        self.settle().await;
+    }
+
+    /// Waits until no queued job is due and no attempt runs.
+    pub async fn settle(&self) {
+        loop {
+            self.wake.notify_waiters();
+            if self.running.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                let now = self.now();
+                let due = self.store.call(move |db| db.has_due_job(now)).await.unwrap_or(false);
+                if !due && self.running.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = self.idle.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+        }
     }
 
     pub(crate) fn now(&self) -> OffsetDateTime {

@@ -7,12 +7,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::ids::Ids;
 use crate::storage::crypto::{self, IV_LEN, JobKey};
 
-pub fn text(job_id: Uuid, event_json: &str, key: Option<&JobKey>) -> String {
+pub fn text(job_id: Uuid, event_json: &str, key: Option<&JobKey>, ids: &Ids) -> String {
     match key {
         None => event_json.to_string(),
-        Some(key) => envelope(job_id, event_json, key, &crypto::random_iv()),
+        Some(key) => envelope(job_id, event_json, key, &ids.bytes()),
     }
 }
 
@@ -44,14 +45,15 @@ mod tests {
             BASE64.encode(&sealed),
             "eyJMYWJlbCI6IkVuY3J5cHRlZCIsIkpvYklkIjoiODQ1ZGFjYTQtNTUyOS00YjBlLTg1YWItYTYwM2VmZWU1YjEyIiwiSVYiOiJBQUVDQXdRRkJnY0lDUW9MREEwT0R3PT0iLCJDb250ZW50IjoiWFk4UWhwQzJaU2w3QVpnRmZDSjBIY3B2VTFYMUNhemtoQ1craTdOSFQ3RlMzMlBueGtDZm5DTGVOcXBaN2U3SHEwNVJ3NCtTSWFMK1hjL2xPbVRJRzJURXZ4VVh0OWFjMHdFRTJKL2ZaSk5hK0gxVkpxSjdjMjhHeWJJWG1RZVh0SFJEdEpIMzBrenY1Y1JSUUs1M3NBPT0ifQ=="
         );
-        assert_eq!(text(job, event, None), event);
+        assert_eq!(text(job, event, None, &Ids::random()), event);
     }
 
     #[test]
     fn b68_each_message_gets_a_fresh_iv() {
         let key = JobKey::from_bytes(&[9u8; 32]).unwrap();
-        let a = text(Uuid::nil(), "{}", Some(&key));
-        let b = text(Uuid::nil(), "{}", Some(&key));
+        let ids = Ids::random();
+        let a = text(Uuid::nil(), "{}", Some(&key), &ids);
+        let b = text(Uuid::nil(), "{}", Some(&key), &ids);
         assert_ne!(a, b);
     }
 }

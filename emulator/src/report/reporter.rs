@@ -1,7 +1,7 @@
 //! Everything one attempt reports, kept consistent: each warning or error becomes one event,
 //! one log line and one count; counters accumulate for JobProgress and JobEnd.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -32,7 +32,7 @@ pub struct Reporter<'a> {
     emit: Box<dyn FnMut(&Event) + 'a>,
     log: Option<JobLog>,
     counters: Counters,
-    started: Instant,
+    started: OffsetDateTime,
     progress_every: Duration,
     last_progress: OffsetDateTime,
 }
@@ -56,7 +56,7 @@ impl<'a> Reporter<'a> {
             emit: Box::new(emit),
             log: Some(log),
             counters: Counters::default(),
-            started: Instant::now(),
+            started: last_progress,
             progress_every,
             last_progress,
         }
@@ -64,6 +64,11 @@ impl<'a> Reporter<'a> {
 
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// Emulator time since `since`: durations follow the clock, so seeded runs repeat them.
+    pub fn elapsed(&self, since: OffsetDateTime) -> Duration {
+        (self.clock.now() - since).try_into().unwrap_or(Duration::ZERO)
     }
 
     /// Stamps and emits an event of this attempt.
@@ -165,7 +170,7 @@ impl<'a> Reporter<'a> {
 
     /// The counters so far, with the elapsed time.
     pub fn counters(&self) -> Counters {
-        Counters { total_duration_ms: self.started.elapsed().as_secs_f64() * 1000.0, ..self.counters.clone() }
+        Counters { total_duration_ms: self.elapsed(self.started).as_secs_f64() * 1000.0, ..self.counters.clone() }
     }
 
     pub fn errors_and_warnings(&self) -> (u64, u64) {

@@ -58,6 +58,8 @@ pub struct JobRecord {
     pub created: OffsetDateTime,
     pub next_pickup: Option<OffsetDateTime>,
     pub ended: Option<OffsetDateTime>,
+    /// The job's place in creation order (1 for the first job); 0 before it is stored.
+    pub ordinal: u64,
 }
 
 /// One stored event.
@@ -68,7 +70,7 @@ pub struct StoredEvent {
     pub body: String,
 }
 
-const JOB_COLUMNS: &str = "id, site_id, web_id, state, source_uri, manifest_uri, queue_uri, encryption_key, attempt, created, next_pickup, ended";
+const JOB_COLUMNS: &str = "id, site_id, web_id, state, source_uri, manifest_uri, queue_uri, encryption_key, attempt, created, next_pickup, ended, rowid";
 
 impl Db {
     /// Records a new job in state `Created` together with its first event.
@@ -130,6 +132,34 @@ impl Db {
         tx.execute("UPDATE jobs SET state = 'processing', attempt = attempt + 1 WHERE id = ?1", [job.id.to_string()])?;
         tx.commit()?;
         Ok(Some(JobRecord { state: JobState::Processing, attempt: job.attempt + 1, ..job }))
+    }
+
+    /// Puts a claimed job back in the queue until `next_pickup`, undoing the claim's attempt.
+    pub fn postpone_job(&mut self, id: Uuid, next_pickup: OffsetDateTime) -> Result<(), Error> {
+        self.conn.execute(
+            "UPDATE jobs SET state = 'queued', attempt = max(attempt - 1, 0), next_pickup = ?2 WHERE id = ?1",
+            params![id.to_string(), to_text(next_pickup)],
+        )?;
+        Ok(())
+    }
+
+    /// Jobs waiting or running in a site collection's queue (its content database).
+    pub fn jobs_in_queue(&self, site_id: Uuid) -> Result<u64, Error> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM jobs WHERE site_id = ?1 AND state IN ('created', 'queued', 'processing')",
+            [site_id.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Whether a queued job is due at `now`.
+    pub fn has_due_job(&self, now: OffsetDateTime) -> Result<bool, Error> {
+        Ok(self.conn.query_row(
+            "SELECT exists(SELECT 1 FROM jobs WHERE state = 'queued' AND (next_pickup IS NULL OR next_pickup <= ?1))",
+            [to_text(now)],
+            |r| r.get(0),
+        )?)
     }
 
     /// The earliest future pickup time of a queued job, for the scheduler's timer.
@@ -228,6 +258,7 @@ fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
         created: r.time(9)?,
         next_pickup: r.opt_time(10)?,
         ended: r.opt_time(11)?,
+        ordinal: r.get::<_, i64>(12)? as u64,
     })
 }
 
@@ -251,6 +282,7 @@ mod tests {
             created: OffsetDateTime::now_utc(),
             next_pickup: None,
             ended: None,
+            ordinal: 0,
         }
     }
 

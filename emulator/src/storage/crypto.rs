@@ -36,11 +36,6 @@ impl std::fmt::Debug for JobKey {
     }
 }
 
-/// A fresh random IV.
-pub fn random_iv() -> [u8; IV_LEN] {
-    *uuid::Uuid::new_v4().as_bytes()
-}
-
 /// Encrypts a small payload in memory (queue messages, log files).
 pub fn encrypt(key: &JobKey, iv: &[u8; IV_LEN], plaintext: &[u8]) -> Vec<u8> {
     Encryptor::new(key.0.as_slice().try_into().expect("32-byte key"), iv.as_slice().try_into().expect("16-byte IV"))

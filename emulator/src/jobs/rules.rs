@@ -1,0 +1,244 @@
+//! Service conditions on demand: rules that postpone, cancel, throttle, fail or slow down
+//! matching jobs and requests, so a test can reproduce what a real tenant does only by chance.
+//!
+//! A rule matches on any of site, web, job id, job ordinal, a marker in a container name and a
+//! (seeded) probability; `count` limits how often it applies. Rules come from the config file
+//! (`[[rules]]`) and from `POST /_emulator/rules`.
+
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::Ids;
+
+// No `deny_unknown_fields` here: serde does not allow it with `flatten`; the action's own
+// check rejects unknown fields instead.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct Rule {
+    /// Server-relative URL of the site collection.
+    pub site: Option<String>,
+    pub web: Option<Uuid>,
+    pub job: Option<Uuid>,
+    /// The n-th job created (1 is the first), counted over the emulator's life.
+    pub ordinal: Option<u64>,
+    /// Text that must appear in the source or manifest container's name.
+    pub container: Option<String>,
+    /// Chance of applying when everything else matches, in [0, 1]; drawn from `--seed`.
+    pub probability: Option<f64>,
+    /// How many times the rule applies at most; unlimited when absent.
+    pub count: Option<u64>,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// What a rule does.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// At pickup: JobPostponed with this reason code (1–7, 12 wait; 10, 11 cancel the job).
+    Postpone {
+        reason_code: u8,
+        /// Minutes until the next pickup; 20 by default, as in Microsoft's sample.
+        #[serde(default)]
+        minutes: Option<f64>,
+    },
+    /// HTTP calls of this endpoint (a Migration API method name, or `*`) answer 429 or 503.
+    Throttle {
+        endpoint: String,
+        #[serde(default = "default_throttle_status")]
+        status: u16,
+        #[serde(default = "default_retry_after")]
+        retry_after: u64,
+    },
+    /// A JobFatalError at a stage of the attempt.
+    Fail {
+        stage: Stage,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// The user deletes the running job at a stage (DeleteMigrationJob's sequence).
+    CancelByUser { stage: Stage },
+    /// The report queue cannot be reached: CreateMigrationJob fails with a storage exception.
+    QueueUnreachable,
+    /// Each manifest object takes this long in real time (for restart tests).
+    Slow { per_object_ms: u64 },
+}
+
+fn default_throttle_status() -> u16 {
+    429
+}
+
+fn default_retry_after() -> u64 {
+    10
+}
+
+/// Points of an attempt where `fail` and `cancel_by_user` can strike.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Right after JobStart.
+    Start,
+    /// After the package files were read, before any object.
+    Package,
+    /// After half of the manifest objects.
+    Objects,
+}
+
+/// What a rule is matched against.
+#[derive(Clone, Debug, Default)]
+pub struct Subject<'a> {
+    pub site_url: &'a str,
+    pub web_id: Option<Uuid>,
+    pub job_id: Option<Uuid>,
+    pub ordinal: Option<u64>,
+    pub containers: [&'a str; 2],
+}
+
+/// The rules in force, with what is left of their counts.
+#[derive(Default)]
+pub struct RuleBook {
+    rules: Mutex<Vec<(Rule, Option<u64>)>>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct RuleError(String);
+
+impl Rule {
+    pub fn check(&self) -> Result<(), RuleError> {
+        if let Some(p) = self.probability
+            && !(0.0..=1.0).contains(&p)
+        {
+            return Err(RuleError(format!("probability {p} is not between 0 and 1")));
+        }
+        match &self.action {
+            Action::Postpone { reason_code, minutes } => {
+                if !matches!(reason_code, 1..=7 | 10..=12) {
+                    return Err(RuleError(format!(
+                        "reason_code {reason_code} is not one of the documented codes 1–7, 10, 11, 12"
+                    )));
+                }
+                if minutes.is_some_and(|m| m.is_nan() || m < 0.0) {
+                    return Err(RuleError("minutes must not be negative".into()));
+                }
+            }
+            Action::Throttle { status, .. } if !matches!(status, 429 | 503) => {
+                return Err(RuleError(format!("status {status} is not 429 or 503")));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn matches(&self, subject: &Subject<'_>) -> bool {
+        let site = self.site.as_deref().is_none_or(|s| s.trim_end_matches('/').eq_ignore_ascii_case(subject.site_url));
+        let web = self.web.is_none_or(|w| subject.web_id == Some(w));
+        let job = self.job.is_none_or(|j| subject.job_id == Some(j));
+        let ordinal = self.ordinal.is_none_or(|o| subject.ordinal == Some(o));
+        let container =
+            self.container.as_deref().is_none_or(|marker| subject.containers.iter().any(|c| c.contains(marker)));
+        site && web && job && ordinal && container
+    }
+}
+
+impl RuleBook {
+    pub fn new(rules: Vec<Rule>) -> RuleBook {
+        RuleBook { rules: Mutex::new(rules.into_iter().map(|r| (r.clone(), r.count)).collect()) }
+    }
+
+    pub fn add(&self, rules: Vec<Rule>) {
+        self.lock().extend(rules.into_iter().map(|r| (r.clone(), r.count)));
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// The rules with their remaining counts.
+    pub fn list(&self) -> Vec<(Rule, Option<u64>)> {
+        self.lock().clone()
+    }
+
+    /// The first rule whose action `select` accepts and that matches `subject`, consuming
+    /// one of its applications.
+    pub fn take<T>(&self, subject: &Subject<'_>, ids: &Ids, select: impl Fn(&Action) -> Option<T>) -> Option<T> {
+        let mut rules = self.lock();
+        for (rule, left) in rules.iter_mut() {
+            let Some(found) = select(&rule.action) else { continue };
+            if *left == Some(0) || !rule.matches(subject) {
+                continue;
+            }
+            if rule.probability.is_some_and(|p| ids.unit() >= p) {
+                continue;
+            }
+            if let Some(left) = left {
+                *left -= 1;
+            }
+            return Some(found);
+        }
+        None
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Rule, Option<u64>)>> {
+        self.rules.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn postpone(code: u8) -> Action {
+        Action::Postpone { reason_code: code, minutes: None }
+    }
+
+    #[test]
+    fn rules_match_count_and_probability() {
+        let book = RuleBook::new(vec![Rule {
+            site: Some("/sites/dev".into()),
+            container: Some("slow".into()),
+            count: Some(2),
+            ..Rule { action: postpone(3), ..Default::default() }
+        }]);
+        let ids = Ids::seeded(1);
+        let hit = Subject { site_url: "/SITES/DEV", containers: ["src-slow-1", "man"], ..Default::default() };
+        let miss = Subject { site_url: "/sites/dev", containers: ["src", "man"], ..Default::default() };
+        let select = |a: &Action| matches!(a, Action::Postpone { .. }).then(|| a.clone());
+        assert_eq!(book.take(&miss, &ids, select), None);
+        assert_eq!(book.take(&hit, &ids, select), Some(postpone(3)));
+        assert_eq!(book.take(&hit, &ids, select), Some(postpone(3)));
+        assert_eq!(book.take(&hit, &ids, select), None, "the count is used up");
+
+        let never =
+            RuleBook::new(vec![Rule { probability: Some(0.0), ..Rule { action: postpone(1), ..Default::default() } }]);
+        assert_eq!(never.take(&hit, &ids, select), None);
+    }
+
+    #[test]
+    fn rules_are_checked_and_read_from_json() {
+        let rule: Rule =
+            serde_json::from_str(r#"{"action":"postpone","reason_code":7,"minutes":5,"count":1}"#).unwrap();
+        assert_eq!(rule.action, Action::Postpone { reason_code: 7, minutes: Some(5.0) });
+        assert!(rule.check().is_ok());
+        let bad: Rule = serde_json::from_str(r#"{"action":"postpone","reason_code":8}"#).unwrap();
+        assert!(bad.check().unwrap_err().to_string().contains("reason_code 8"));
+        let throttle: Rule =
+            serde_json::from_str(r#"{"action":"throttle","endpoint":"GetMigrationJobProgress"}"#).unwrap();
+        assert_eq!(
+            throttle.action,
+            Action::Throttle { endpoint: "GetMigrationJobProgress".into(), status: 429, retry_after: 10 }
+        );
+        assert!(serde_json::from_str::<Rule>(r#"{"action":"explode"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Rule>(r#"{"action":"postpone","reason_code":1,"minuts":5}"#).is_err(),
+            "typos are refused"
+        );
+    }
+}
+
+impl Default for Action {
+    fn default() -> Self {
+        Action::Postpone { reason_code: 1, minutes: None }
+    }
+}
