@@ -133,7 +133,7 @@ async fn cancel(service: &JobService, job: &JobRecord, code: u8) {
     }
     let cancelled = EventKind::JobCancelled { cancelled_by_user: false, reason: Some((code, reason_label(code))) };
     emit_outside_attempt(service, job, cancelled).await;
-    emit_outside_attempt(service, job, EventKind::JobEnd(Box::new(Counters::default()))).await;
+    emit_outside_attempt(service, job, EventKind::JobEnd(Box::default())).await;
     tracing::info!(job = %id, reason_code = code, "job cancelled by the service");
 }
 
