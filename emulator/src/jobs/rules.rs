@@ -65,6 +65,12 @@ pub enum Action {
     Slow { per_object_ms: u64 },
 }
 
+impl Default for Action {
+    fn default() -> Self {
+        Action::Postpone { reason_code: 1, minutes: None }
+    }
+}
+
 fn default_throttle_status() -> u16 {
     429
 }
@@ -234,11 +240,5 @@ mod tests {
             serde_json::from_str::<Rule>(r#"{"action":"postpone","reason_code":1,"minuts":5}"#).is_err(),
             "typos are refused"
         );
-    }
-}
-
-impl Default for Action {
-    fn default() -> Self {
-        Action::Postpone { reason_code: 1, minutes: None }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::rules::{Action, Subject};
 use super::{DEFAULT_POSTPONEMENT, JobService, attempt};
-use crate::report::events::{Counters, Event, EventKind};
+use crate::report::events::{Event, EventKind};
 use crate::site::jobs::{JobRecord, JobState};
 use crate::storage::queues::Queue;
 
