@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use spmig::azurite::Azurite;
 use spmig::isv::package::{FileSpec, LibraryTarget, PackageBuilder, Staging, stage};
-use spmig::isv::staging::StorageTool;
+use spmig::storage::admin::AccountAdmin;
 use time::OffsetDateTime;
 
 struct Emulator {
@@ -87,7 +87,7 @@ async fn run_job(client: &reqwest::Client, emulator: &Emulator, source: &str, ma
     }
 }
 
-async fn staged(tool: &StorageTool, package: &spmig::isv::package::Package, name: &str) -> (String, String) {
+async fn staged(tool: &AccountAdmin, package: &spmig::isv::package::Package, name: &str) -> (String, String) {
     let (source, manifest) = (format!("{name}-src"), format!("{name}-man"));
     tool.create_container(&source).await.unwrap();
     tool.create_container(&manifest).await.unwrap();
@@ -114,7 +114,7 @@ fn documents() -> LibraryTarget {
 async fn main() {
     let azurite = Azurite::start().expect("Azurite starts (npm ci first)");
     let emulator = start_emulator(&azurite.connection_string());
-    let tool = StorageTool::new(&azurite.account()).unwrap();
+    let tool = AccountAdmin::new(&azurite.account()).unwrap();
     let client = reqwest::Client::new();
     let pid = emulator.child.id();
     let (_, idle) = memory(pid);

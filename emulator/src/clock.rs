@@ -75,6 +75,15 @@ impl Clock {
         self.rebase(|state, _| state.frozen = false);
     }
 
+    /// Starts over at `at` (a reset).
+    pub fn restart(&self, at: OffsetDateTime, speed: f64, frozen: bool) {
+        self.rebase(|state, _| {
+            state.anchor_virtual = at;
+            state.speed = speed.max(0.0);
+            state.frozen = frozen;
+        });
+    }
+
     pub fn set_speed(&self, speed: f64) {
         self.rebase(|state, _| state.speed = speed.max(0.0));
     }

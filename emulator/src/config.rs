@@ -170,6 +170,8 @@ pub enum ConfigError {
     Read { path: String, error: std::io::Error },
     #[error("{path}:{line}: {message}")]
     Parse { path: String, line: usize, message: String },
+    #[error("{path}: rule {index}: {message}")]
+    Rule { path: String, index: usize, message: String },
     #[error("invalid storage connection string: {0}")]
     Storage(#[from] crate::storage::account::ConnectionStringError),
 }
@@ -224,6 +226,15 @@ impl Settings {
         pick("sas_enforcement", cli.sas_enforcement.is_some(), file.sas_enforcement.is_some());
         pick("workers", cli.workers.is_some(), file.workers.is_some());
 
+        if let Some(path) = &args.config {
+            for (i, rule) in file.rules.iter().enumerate() {
+                rule.check().map_err(|e| ConfigError::Rule {
+                    path: path.display().to_string(),
+                    index: i + 1,
+                    message: e.to_string(),
+                })?;
+            }
+        }
         let storage_connection_string = cli
             .storage_connection_string
             .clone()

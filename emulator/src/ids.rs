@@ -19,6 +19,13 @@ impl Ids {
         Arc::new(Ids { seeded: Some(Mutex::new(SplitMix64(seed))) })
     }
 
+    /// Starts a seeded stream over (a reset); random ones stay random.
+    pub fn reseed(&self, seed: u64) {
+        if let Some(generator) = &self.seeded {
+            *generator.lock().unwrap_or_else(|e| e.into_inner()) = SplitMix64(seed);
+        }
+    }
+
     pub fn is_seeded(&self) -> bool {
         self.seeded.is_some()
     }
@@ -35,11 +42,8 @@ impl Ids {
     pub fn bytes<const N: usize>(&self) -> [u8; N] {
         let mut out = [0u8; N];
         match &self.seeded {
-            None => {
-                for chunk in out.chunks_mut(16) {
-                    chunk.copy_from_slice(&Uuid::new_v4().as_bytes()[..chunk.len()]);
-                }
-            }
+            // Keys and IVs need every bit random (a v4 GUID fixes six of its 128).
+            None => getrandom::fill(&mut out).expect("the operating system provides randomness"),
             Some(generator) => {
                 let mut generator = generator.lock().unwrap_or_else(|e| e.into_inner());
                 for chunk in out.chunks_mut(8) {

@@ -13,9 +13,12 @@ use crate::config::Settings;
 use crate::http::{self, AppState, auth};
 use crate::ids::Ids;
 use crate::jobs::{JobService, JobSettings};
+use crate::site::declared::DeclaredSites;
+use crate::site::provisioned::ResourceKind;
 use crate::site::seed_file::{self, SeedFileError};
 use crate::site::spec::SiteSpec;
 use crate::site::{self, SiteOutcome, Store};
+use crate::storage::admin::AccountAdmin;
 
 /// The site collection every emulator has, at `/sites/dev`.
 pub fn default_site() -> SiteSpec {
@@ -53,10 +56,12 @@ impl Emulator {
         let now = time::OffsetDateTime::now_utc();
         let default_plan = default_site().plan().expect("the default site is valid");
         let default_site = store.blocking(|db| db.apply_site(&default_plan, now))?;
+        let mut declared = vec![default_plan];
         if let Some(path) = &settings.sites {
             for plan in seed_file::load(path)? {
                 let outcome = store.blocking(|db| db.apply_site(&plan, now))?;
                 tracing::info!(site = %outcome.url, created = outcome.created.len(), "seeded site collection");
+                declared.push(plan);
             }
         }
         let tokens = match &settings.tokens {
@@ -75,7 +80,7 @@ impl Emulator {
         let ids = settings.seed.map_or_else(Ids::random, Ids::seeded);
         let job_settings = JobSettings::from_settings(settings);
         let jobs = JobService::new(store.clone(), clock, ids, settings.storage.clone(), job_settings);
-        jobs.rules.add(settings.rules.clone());
+        jobs.recover().await;
         let workers = jobs.start();
         let state = AppState {
             store: store.clone(),
@@ -83,6 +88,7 @@ impl Emulator {
             storage: Arc::new(settings.storage.clone()),
             tokens,
             public_host: addr.to_string(),
+            sites: Arc::new(DeclaredSites::new(declared)),
         };
         let (shutdown, stopped) = oneshot::channel::<()>();
         let app = http::router(state);
@@ -119,6 +125,82 @@ impl Emulator {
             library_url = library.url,
         )
     }
+}
+
+/// `POST /_emulator/reset`: forgets one site collection (by URL) or everything: jobs, events,
+/// imported content, and the containers and queues provisioned for it, then provisions the
+/// declared sites again. A full reset also restores the config file's rules and restarts the
+/// clock (and, with `--seed`, the id stream), so the emulator is as it was at start.
+pub async fn reset(state: &AppState, site_url: Option<&str>) -> Result<serde_json::Value, String> {
+    let site = match site_url {
+        None => None,
+        Some(url) => {
+            let wanted = url.trim_end_matches('/').to_string();
+            let found = state.store.call(move |db| db.web_by_url(&wanted)).await.map_err(|e| e.to_string())?;
+            match found {
+                Some((site, _)) if site.url.trim_end_matches('/').eq_ignore_ascii_case(url.trim_end_matches('/')) => {
+                    Some(site)
+                }
+                _ => return Err(format!("no site collection at '{url}'")),
+            }
+        }
+    };
+    state.jobs.pause().await;
+    let outcome = forget_and_provision(state, site.as_ref()).await;
+    if site.is_none() {
+        state.jobs.restart_rules_ids_and_clock();
+    }
+    state.jobs.unpause();
+    outcome
+}
+
+async fn forget_and_provision(
+    state: &AppState,
+    site: Option<&crate::site::model::SiteCollection>,
+) -> Result<serde_json::Value, String> {
+    let site_id = site.map(|s| s.id);
+    let provisioned = state.store.call(move |db| db.provisioned(site_id)).await.map_err(|e| e.to_string())?;
+    let (mut deleted, mut failed) = (Vec::new(), Vec::new());
+    if !provisioned.is_empty() {
+        let admin = AccountAdmin::new(&state.storage).map_err(|e| e.message)?;
+        for (kind, name) in provisioned {
+            let result = match kind {
+                ResourceKind::Container => admin.delete_container(&name).await,
+                ResourceKind::Queue => admin.delete_queue(&name).await,
+            };
+            match result {
+                Ok(()) => deleted.push(name),
+                Err(e) if e.is_not_found() => deleted.push(name),
+                Err(e) => failed.push(format!("{name}: {}", e.message)),
+            }
+        }
+    }
+    let jobs = state.store.call(move |db| db.delete_sites(site_id)).await.map_err(|e| e.to_string())?;
+
+    let plans = match site {
+        Some(site) => state.sites.find(&site.url).into_iter().collect(),
+        None => {
+            state.sites.forget_runtime();
+            state.sites.startup().to_vec()
+        }
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let mut sites = Vec::new();
+    for plan in plans {
+        let outcome = state.store.call(move |db| db.apply_site(&plan, now)).await.map_err(|e| e.to_string())?;
+        sites.push(outcome.url);
+    }
+    let keep = state.store.call(|db| db.referenced_content()).await.map_err(|e| e.to_string())?;
+    let bodies = state.store.content().retain(&keep).map_err(|e| e.to_string())?;
+    tracing::info!(site = site.map_or("(all)", |s| s.url.as_str()), jobs, bodies, "reset");
+    Ok(serde_json::json!({
+        "jobsDeleted": jobs,
+        "contentBodiesDeleted": bodies,
+        "storageDeleted": deleted,
+        "storageNotDeleted": failed,
+        "sitesProvisioned": sites,
+        "rulesRestored": site.is_none(),
+    }))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spmig::isv::events::{open_blob, open_message};
 use spmig::isv::package::{FileSpec, PackageBuilder, Staging};
-use spmig::isv::staging::Upload;
+use spmig::storage::admin::Upload;
 use spmig::storage::crypto::JobKey;
 use support::jobs::{Harness, Staged, last, names};
 use support::sp_error;

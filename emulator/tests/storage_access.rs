@@ -2,7 +2,7 @@
 //! their own metadata, SAS checks, streaming reads, log uploads and queue messages.
 
 use spmig::azurite::Azurite;
-use spmig::isv::staging::{StorageTool, Upload};
+use spmig::storage::admin::{AccountAdmin, Upload};
 use spmig::storage::blobs::{Container, Lookup};
 use spmig::storage::queues::Queue;
 use time::{Duration, OffsetDateTime};
@@ -19,8 +19,8 @@ fn meta(iv: &str) -> Upload {
     Upload { metadata: vec![("IV".into(), iv.into())], content_md5: true, md5_override: None }
 }
 
-async fn tool_with(container: &str) -> StorageTool {
-    let tool = StorageTool::new(&Azurite::shared().account()).unwrap();
+async fn tool_with(container: &str) -> AccountAdmin {
+    let tool = AccountAdmin::new(&Azurite::shared().account()).unwrap();
     tool.create_container(container).await.unwrap();
     tool
 }
@@ -123,7 +123,7 @@ async fn log_files_are_written_with_metadata() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn b49_queue_messages_are_the_base64_of_their_text() {
-    let tool = StorageTool::new(&Azurite::shared().account()).unwrap();
+    let tool = AccountAdmin::new(&Azurite::shared().account()).unwrap();
     tool.create_queue("reports").await.unwrap();
     let url = tool.queue_url("reports", "raup", tomorrow());
     let queue = Queue::connect(&url, &Azurite::shared().account(), now()).unwrap();

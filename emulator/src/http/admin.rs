@@ -88,8 +88,10 @@ async fn add_site(State(state): State<AppState>, body: Bytes) -> Response {
         }
     };
     let now = time::OffsetDateTime::now_utc();
+    let declared = plan.clone();
     match state.store.call(move |db| db.apply_site(&plan, now)).await {
         Ok(outcome) => {
+            state.sites.add(declared);
             let status = if outcome.created.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
             (status, Json(outcome)).into_response()
         }

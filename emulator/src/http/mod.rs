@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod control;
 pub mod error;
 pub mod middleware;
 pub mod odata;
@@ -15,6 +16,7 @@ use axum::Router;
 
 use crate::jobs::JobService;
 use crate::site::Store;
+use crate::site::declared::DeclaredSites;
 use crate::storage::StorageAccount;
 
 /// Shared state of every handler.
@@ -27,10 +29,13 @@ pub struct AppState {
     pub tokens: Option<Arc<HashSet<String>>>,
     /// `host:port` for absolute URLs when a request carries no `Host` header.
     pub public_host: String,
+    /// Site collections to provision again on reset.
+    pub sites: Arc<DeclaredSites>,
 }
 
 pub fn router(state: AppState) -> Router {
     admin::router()
+        .merge(control::router())
         .fallback(rest::handle)
         .layer(axum::middleware::from_fn(middleware::sharepoint_headers))
         .with_state(state)

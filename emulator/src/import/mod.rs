@@ -38,6 +38,18 @@ pub struct ImportContext<'a> {
     pub web: Web,
 }
 
+/// Points where the import lets the job's controller stop it (a user's cancellation, a rule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// The package files were read and every manifest counted; no object is imported yet.
+    PackageRead,
+    /// One more manifest object was handled.
+    ObjectDone { done: u64, of: u64 },
+}
+
+/// What the import calls at each [`Checkpoint`]; an `Err` stops it as a fatal problem.
+pub type Controller<'c> = dyn FnMut(Checkpoint, &mut Reporter<'_>) -> Result<(), Problem> + 'c;
+
 /// Imports the job's package. `Err` is the fatal problem that stopped it (behaviour 58).
 pub fn run(
     job: &JobRecord,
@@ -46,8 +58,9 @@ pub fn run(
     storage: &StorageAccount,
     runtime: Handle,
     report: &mut Reporter<'_>,
+    controller: &mut Controller<'_>,
 ) -> Result<(), Problem> {
-    let now = report.now();
+    let now = crate::storage::now();
     let source = Container::connect(&job.source_uri, storage, "r", now)
         .map_err(|e| problems::container_unusable("azureContainerSourceUri", &e.message))?;
     let manifest = Container::connect(&job.manifest_uri, storage, "r", now)
@@ -104,10 +117,12 @@ pub fn run(
         manifests.push((name.clone(), file));
     }
     report.expect_objects(objects + user_group.users.len() as u64);
+    controller(Checkpoint::PackageRead, report)?;
 
     let mut importer = objects::Importer::new(&ctx, &system_data, &export_settings);
     report.note("Importing Users.");
     importer.users(&user_group, report);
+    let mut done = 0;
     for (name, file) in manifests {
         report.note(&format!("Importing {name}."));
         for child in
@@ -115,6 +130,8 @@ pub fn run(
         {
             let object = child.map_err(|e| problems::malformed_xml(&e))?;
             importer.object(&object, report);
+            done += 1;
+            controller(Checkpoint::ObjectDone { done, of: objects }, report)?;
         }
     }
     report.note("Import Completed.");

@@ -16,6 +16,8 @@ pub const FILE_EXISTS_CODE: i32 = -2147024816;
 const XML_EXCEPTION_CODE: i32 = -2146232000;
 /// 0x80070057, E_INVALIDARG.
 const ARGUMENT_CODE: i32 = -2147024809;
+/// 0x80042074, the documented code of a cancelled job (behaviour 65).
+const OPERATION_CANCELED_CODE: i32 = -2147213196;
 
 /// The kind of object a problem concerns, as events name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,77 +65,115 @@ impl Subject {
             error_code: code,
             error_type: error_type.into(),
             message,
+            hint: None,
         }
     }
 
     pub fn blob_missing(&self, file_value: &str) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("The blob '{file_value}' was not found in the source container."),
+        let message = format!("The blob '{file_value}' was not found in the source container.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 133: FileValue names no blob in the source container. Upload the content under exactly that \
+             name (blob names are case-sensitive), or correct FileValue.",
         )
     }
 
     pub fn blob_without_snapshot(&self, file_value: &str) -> Problem {
-        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The blob '{file_value}' does not have a snapshot."))
+        let message = format!("The blob '{file_value}' does not have a snapshot.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 134: the service reads only snapshots of content blobs. Snapshot each blob after uploading \
+             it and setting its metadata.",
+        )
     }
 
     /// Behaviour 147, text observed in the real service.
     pub fn md5_missing(&self, file_value: &str) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("Missing MD5 property in Manifest and Azure Blob. File: {file_value}"),
+        let message = format!("Missing MD5 property in Manifest and Azure Blob. File: {file_value}");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviours 145, 147: a file needs an MD5. Set the blob's Content-MD5 when uploading, or add MD5Hash \
+             (base64 of the MD5 of the bytes as stored) to the File element.",
         )
     }
 
     pub fn md5_mismatch(&self, file_value: &str) -> Problem {
-        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("MD5 mismatch for file {file_value}."))
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("MD5 mismatch for file {file_value}.")),
+            "Behaviours 148, 149: the MD5 of the bytes as stored (the encrypted bytes for encrypted jobs) differs \
+             from the blob's Content-MD5 or the manifest's MD5Hash.",
+        )
     }
 
     pub fn decrypt_failed(&self, file_value: &str) -> Problem {
-        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to decrypt blob '{file_value}'."))
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to decrypt blob '{file_value}'.")),
+            "Behaviours 140-142: the blob must be AES-256-CBC with PKCS7 padding under the job's key, its IV in blob \
+             metadata IV (base64) or the File's InitializationVector. Check the key, the IV and the padding.",
+        )
     }
 
     pub fn storage_failed(&self, file_value: &str, detail: &str) -> Problem {
-        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to download blob '{file_value}': {detail}"))
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to download blob '{file_value}': {detail}")),
+            "The source container's SAS must stay valid, with Read and List, until the job ends.",
+        )
     }
 
     pub fn list_not_found(&self, list_id: &str, web_url: &str) -> Problem {
-        self.problem(
-            SP_EXCEPTION_CODE,
-            SP_EXCEPTION,
-            format!("The list with id {list_id} was not found in web {web_url}."),
+        let message = format!("The list with id {list_id} was not found in web {web_url}.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 113: the Migration API does not create lists. Create the list first, and use its id.",
         )
     }
 
     pub fn parent_folder_not_found(&self) -> Problem {
-        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The parent folder of '{}' was not found.", self.url))
+        let message = format!("The parent folder of '{}' was not found.", self.url);
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 124: a parent folder must exist in the target or come earlier in the manifest.",
+        )
     }
 
     pub fn file_not_found(&self, file_id: &str) -> Problem {
-        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The file with id {file_id} was not found."))
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The file with id {file_id} was not found.")),
+            "Behaviour 123: a ListItem's DocId must be the Id of a File that comes earlier in the manifest.",
+        )
     }
 
     /// Behaviour 119.
     pub fn file_exists(&self) -> Problem {
-        self.problem(FILE_EXISTS_CODE, SP_EXCEPTION, format!("A file with the name '{}' already exists.", self.url))
+        let message = format!("A file with the name '{}' already exists.", self.url);
+        explained(
+            self.problem(FILE_EXISTS_CODE, SP_EXCEPTION, message),
+            "Behaviours 117, 119: another file (another GUID) is at this URL. Reuse that file's GUID to overwrite it.",
+        )
     }
 
     pub fn folder_exists(&self) -> Problem {
-        self.problem(FILE_EXISTS_CODE, SP_EXCEPTION, format!("A folder with the name '{}' already exists.", self.url))
+        let message = format!("A folder with the name '{}' already exists.", self.url);
+        explained(
+            self.problem(FILE_EXISTS_CODE, SP_EXCEPTION, message),
+            "Behaviour 118: another folder (another GUID) is at this URL. Keep GUIDs stable across packages.",
+        )
     }
 
     pub fn item_id_taken(&self, int_id: i64, list_id: Uuid) -> Problem {
-        self.problem(
-            ARGUMENT_CODE,
-            "System.ArgumentException",
-            format!("The item id {int_id} is already used by another item in list {list_id}."),
+        let message = format!("The item id {int_id} is already used by another item in list {list_id}.");
+        explained(
+            self.problem(ARGUMENT_CODE, "System.ArgumentException", message),
+            "Behaviour 118: list item integer ids are preserved, so each belongs to one item. Keep ids stable \
+             across packages.",
         )
     }
 
     pub fn web_not_found(&self, web_id: Uuid) -> Problem {
-        self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The web with id {web_id} was not found."))
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The web with id {web_id} was not found.")),
+            "Behaviour 112: ParentWebId must be the job's web (gWebId) or one of its sub-webs.",
+        )
     }
 
     /// A failure of the emulator itself while writing the object.
@@ -142,10 +182,10 @@ impl Subject {
     }
 
     pub fn invalid_value(&self, attribute: &str, value: &str) -> Problem {
-        self.problem(
-            ARGUMENT_CODE,
-            "System.ArgumentException",
-            format!("The value '{value}' of attribute '{attribute}' is not valid."),
+        let message = format!("The value '{value}' of attribute '{attribute}' is not valid.");
+        explained(
+            self.problem(ARGUMENT_CODE, "System.ArgumentException", message),
+            "package.md §5: GUIDs, integers and versions must be well-formed.",
         )
     }
 }
@@ -155,34 +195,90 @@ pub fn job_level(code: i32, error_type: &str, message: String) -> Problem {
     Problem { error_code: code, error_type: error_type.into(), message, ..Default::default() }
 }
 
+/// Attaches the emulator's explanation to a problem.
+fn explained(mut problem: Problem, hint: &str) -> Problem {
+    problem.hint = Some(hint.to_string());
+    problem
+}
+
 /// A package XML file that is not well-formed (behaviour 90).
 pub fn malformed_xml(error: &XmlError) -> Problem {
-    job_level(XML_EXCEPTION_CODE, "System.Xml.XmlException", format!("[System.Xml.XmlException] [{}]", error.message))
+    let message = format!("[System.Xml.XmlException] [{}]", error.message);
+    explained(
+        job_level(XML_EXCEPTION_CODE, "System.Xml.XmlException", message),
+        "Behaviour 90: a package XML file is not well-formed; the line and position are in the message.",
+    )
 }
 
 /// A required package file that is not in the manifest container (behaviours 79, 99).
 pub fn package_file_missing(name: &str) -> Problem {
-    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("{name} was not found in the manifest container."))
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("{name} was not found in the manifest container.")),
+        "Behaviours 79, 99: ExportSettings.xml, SystemData.xml, UserGroup.xml and every manifest SystemData.xml \
+         lists must be at the manifest container's root.",
+    )
 }
 
 /// Behaviour 80.
 pub fn optional_file_missing(name: &str) -> Problem {
-    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("{name} was not found in the manifest container."))
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("{name} was not found in the manifest container.")),
+        "Behaviours 80, 81: upload the file with a childless root element to avoid this warning.",
+    )
 }
 
 pub fn package_file_unreadable(name: &str, detail: &str) -> Problem {
-    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to read {name} from the manifest container: {detail}"))
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            SP_EXCEPTION,
+            format!("Failed to read {name} from the manifest container: {detail}"),
+        ),
+        "The manifest container's SAS must stay valid, with Read and List, until the job ends.",
+    )
 }
 
 pub fn package_file_undecryptable(name: &str) -> Problem {
-    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to decrypt blob '{name}'."))
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to decrypt blob '{name}'.")),
+        "Behaviours 139, 140: in an encrypted job every XML file is encrypted too, its IV in blob metadata IV.",
+    )
 }
 
 pub fn container_unusable(parameter: &str, detail: &str) -> Problem {
-    job_level(SP_EXCEPTION_CODE, "Microsoft.WindowsAzure.Storage.StorageException", format!("{parameter}: {detail}"))
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            "Microsoft.WindowsAzure.Storage.StorageException",
+            format!("{parameter}: {detail}"),
+        ),
+        "The container's SAS was refused: check its signature, permissions and validity window.",
+    )
 }
 
 /// The log files could not be written (logs.md §3).
 pub fn log_upload_failed() -> Problem {
-    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, "Failed to upload log files to the manifest container.".into())
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, "Failed to upload log files to the manifest container.".into()),
+        "Behaviour 160: the manifest container's SAS must grant Write until the job ends.",
+    )
+}
+
+/// The fatal error that ends a cancelled attempt (behaviour 65).
+pub fn operation_canceled(by_rule: bool) -> Problem {
+    let hint = if by_rule {
+        "Behaviour 65: an emulator rule (cancel_by_user) cancelled the job as DeleteMigrationJob would."
+    } else {
+        "Behaviour 65: DeleteMigrationJob cancelled the running job."
+    };
+    explained(job_level(OPERATION_CANCELED_CODE, SP_EXCEPTION, "Operation canceled.".into()), hint)
+}
+
+/// A fatal error an emulator rule (`fail`) injected at a stage of the attempt.
+pub fn injected_failure(stage: &str, message: Option<&str>) -> Problem {
+    let message = message.unwrap_or("An unexpected error occurred while importing the package.");
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, message.to_string()),
+        &format!("Behaviour 58: an emulator rule (fail at stage '{stage}') ended this job."),
+    )
 }

@@ -4,4 +4,3 @@
 
 pub mod events;
 pub mod package;
-pub mod staging;

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use quick_xml::escape::escape;
 use uuid::Uuid;
 
-use super::staging::{StorageTool, Upload};
+use crate::storage::admin::{AccountAdmin, Upload};
 use crate::storage::blobs::StorageError;
 use crate::storage::crypto::{self, JobKey};
 
@@ -240,7 +240,7 @@ impl Default for Staging {
 
 /// Uploads a package into two containers.
 pub async fn stage(
-    tool: &StorageTool,
+    tool: &AccountAdmin,
     package: &Package,
     source: &str,
     manifest: &str,

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+use super::interruptions::Interruptions;
+use super::rules::{JobFacts, Stage};
 use super::{JobService, job_key};
 use crate::import;
 use crate::import::problems;
@@ -23,12 +25,12 @@ use crate::storage::blobs::Container;
 use crate::storage::crypto;
 use crate::storage::queues::Queue;
 
-pub(super) fn run(service: &JobService, job: JobRecord) {
+pub(super) fn run(service: &JobService, job: JobRecord, facts: JobFacts) {
     let now = service.now();
     let started = now;
     let retry = job.attempt.saturating_sub(1);
     let correlation_id = service.ids.uuid();
-    let queue = job.queue_uri.as_deref().and_then(|uri| match Queue::connect(uri, &service.storage, now) {
+    let queue = job.queue_uri.as_deref().and_then(|uri| match Queue::connect(uri, &service.storage, crate::storage::now()) {
         Ok(queue) => Some(queue),
         Err(e) => {
             tracing::warn!(job = %job.id, error = %e, "the report queue cannot be reached; events go to the progress API only");
@@ -69,8 +71,13 @@ pub(super) fn run(service: &JobService, job: JobRecord) {
     report.note(&format!("JobId: {}, CorrelationId: {correlation_id}, Attempt: {}.", job.id, job.attempt));
     tracing::info!(job = %job.id, attempt = job.attempt, "job started");
 
-    let outcome =
-        import::run(&job, job_key(&job), &service.store, &service.storage, service.runtime.clone(), &mut report);
+    let mut interruptions = Interruptions::new(service, facts);
+    let outcome = interruptions.at(Stage::Start, &mut report).and_then(|()| {
+        let mut controller = |point, report: &mut Reporter<'_>| interruptions.checkpoint(point, report);
+        let storage = &service.storage;
+        import::run(&job, job_key(&job), &service.store, storage, service.runtime.clone(), &mut report, &mut controller)
+    });
+    let outcome = outcome.and_then(|()| interruptions.finish(&mut report));
     if let Err(fatal) = outcome {
         report.fatal(fatal);
     }
@@ -105,8 +112,7 @@ pub(super) fn run(service: &JobService, job: JobRecord) {
 /// metadata) and copies them into the site's Maintenance Logs library (behaviours 160–164).
 /// Returns whether the container writes succeeded.
 fn write_logs(service: &JobService, job: &JobRecord, files: &[LogFile]) -> bool {
-    let now = service.now();
-    let container = match Container::connect(&job.manifest_uri, &service.storage, "w", now) {
+    let container = match Container::connect(&job.manifest_uri, &service.storage, "w", crate::storage::now()) {
         Ok(container) => container,
         Err(e) => {
             tracing::warn!(job = %job.id, error = %e, "cannot write logs to the manifest container");

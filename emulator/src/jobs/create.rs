@@ -5,9 +5,14 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::rules::{Action, Subject};
+use super::sas_policy::{self, Resource, Severity};
 use super::{JobService, job_key};
+use crate::config::SasEnforcement;
 use crate::report::events::{Event, EventKind};
 use crate::site::jobs::{JobRecord, JobState};
+use crate::site::provisioned::ResourceKind;
+use crate::storage::blobs::StorageError;
 use crate::storage::crypto::KEY_LEN;
 use crate::storage::location::Location;
 use crate::storage::queues::Queue;
@@ -32,6 +37,12 @@ pub struct NewJob {
 pub enum CreateError {
     ArgumentNull(&'static str),
     Argument(String),
+    /// An ArgumentException with the emulator's explanation (behaviour, expected vs actual,
+    /// the fix), which goes to the server log, never to the client.
+    Refused {
+        message: String,
+        explanation: String,
+    },
     WebNotFound,
     Storage(String),
     Internal(String),
@@ -43,9 +54,38 @@ impl From<crate::site::Error> for CreateError {
     }
 }
 
+impl CreateError {
+    /// What the emulator's log says about the rejection.
+    pub fn explanation(&self) -> String {
+        match self {
+            CreateError::ArgumentNull(name) => format!("behaviour 15: the parameter {name} is required"),
+            CreateError::Argument(message) => message.clone(),
+            CreateError::Refused { explanation, .. } => explanation.clone(),
+            CreateError::WebNotFound => {
+                "behaviour 26: gWebId must be the id of a web in this site collection (see GET /_api/web?$select=Id)"
+                    .into()
+            }
+            CreateError::Storage(message) => format!(
+                "behaviour 23: the report queue could not be written ({message}); check the queue exists and its SAS \
+                 grants Add"
+            ),
+            CreateError::Internal(message) => message.clone(),
+        }
+    }
+}
+
 impl JobService {
-    /// Checks the request in the service's order, then queues the job (behaviour 11).
+    /// Checks the request in the service's order, then queues the job (behaviour 11). A
+    /// rejection is logged with the emulator's explanation.
     pub async fn create(self: &Arc<Self>, request: NewJob) -> Result<Uuid, CreateError> {
+        let result = self.check_and_queue(request).await;
+        if let Err(e) = &result {
+            tracing::warn!(explanation = %e.explanation(), "CreateMigrationJob refused");
+        }
+        result
+    }
+
+    async fn check_and_queue(self: &Arc<Self>, request: NewJob) -> Result<Uuid, CreateError> {
         let web_id = request.web_id.ok_or(CreateError::ArgumentNull("gWebId"))?;
         let source_uri = required(&request.source_uri, "azureContainerSourceUri")?;
         let manifest_uri = required(&request.manifest_uri, "azureContainerManifestUri")?;
@@ -59,6 +99,13 @@ impl JobService {
             ));
         }
         let queue_uri = request.queue_uri.clone().filter(|uri| !uri.trim().is_empty());
+        let queue = queue_uri.as_deref().map(parse_location).transpose()?;
+
+        let provisioned = [self.provisioned(&source).await?, self.provisioned(&manifest).await?];
+        let mut notes = self.check_sas(&[(Resource::Source, &source), (Resource::Manifest, &manifest)], provisioned)?;
+        if let Some(queue) = &queue {
+            notes.extend(self.check_sas(&[(Resource::Queue, queue)], [false, false])?);
+        }
 
         let site_id = request.site_id;
         let web = self.store.call(move |db| db.web(web_id)).await?;
@@ -76,6 +123,16 @@ impl JobService {
             }
             Some(Some(key)) => Some(key.clone()),
         };
+        // Behaviour 21: what SharePoint stores for the tenant must be encrypted.
+        if key.is_none() && provisioned.contains(&true) {
+            return Err(CreateError::Refused {
+                message: "Containers provisioned by SharePoint can only be used with CreateMigrationJobEncrypted."
+                    .into(),
+                explanation: "behaviour 21: containers from ProvisionMigrationContainers take encrypted jobs only; \
+                              call CreateMigrationJobEncrypted with the EncryptionKey they came with"
+                    .into(),
+            });
+        }
 
         let now = self.now();
         let job = JobRecord {
@@ -98,26 +155,33 @@ impl JobService {
             kind: EventKind::JobQueued { site_id, db_id: JobService::db_id(site_id) },
             job_id: job.id,
             time: now,
-            correlation_id: request.request_id,
+            correlation_id: self.request_correlation(request.request_id),
             total_retry_count: 0,
         };
         let (record, body) = (job.clone(), queued.to_json());
-        self.store.call(move |db| db.insert_job(&record, ("JobQueued", now, &body))).await?;
+        let hint = (!notes.is_empty()).then(|| notes.join("\n"));
+        self.store
+            .call(move |db| {
+                db.insert_job(&record, ("JobQueued", now, &body))?;
+                hint.map_or(Ok(()), |hint| db.annotate_event(record.id, 1, &hint))
+            })
+            .await?;
 
         // Behaviours 22 and 23: JobQueued reaches the queue before the call returns, and a
         // queue that cannot be written fails the call and leaves no job behind.
         if let Some(uri) = &queue_uri {
-            let sent = match Queue::connect(uri, &self.storage, now) {
-                Ok(queue) => {
-                    let text = crate::report::queue_message::text(
-                        job.id,
-                        &queued.to_json(),
-                        job_key(&job).as_ref(),
-                        &self.ids,
-                    );
-                    queue.send(&text).await
-                }
-                Err(e) => Err(e),
+            let unreachable = self.queue_unreachable_rule(&job, &source, &manifest, queue.as_ref()).await;
+            let sent = match unreachable.map(StorageError::message) {
+                Some(refused) => Err(refused),
+                None => match Queue::connect(uri, &self.storage, crate::storage::now()) {
+                    Ok(queue) => {
+                        let key = job_key(&job);
+                        let text =
+                            crate::report::queue_message::text(job.id, &queued.to_json(), key.as_ref(), &self.ids);
+                        queue.send(&text).await
+                    }
+                    Err(e) => Err(e),
+                },
             };
             if let Err(e) = sent {
                 let id = job.id;
@@ -135,6 +199,78 @@ impl JobService {
         self.wake();
         tracing::info!(job = %id, site = %site_id, web = %web_id, encrypted = job.encryption_key.is_some(), "job queued");
         Ok(id)
+    }
+}
+
+impl JobService {
+    /// The storage exception of a `queue_unreachable` rule that matches this job, if any.
+    async fn queue_unreachable_rule(
+        &self,
+        job: &JobRecord,
+        source: &Location,
+        manifest: &Location,
+        queue: Option<&Location>,
+    ) -> Option<String> {
+        let site_id = job.site_id;
+        let site_url = self.store.call(move |db| db.site(site_id)).await.ok().flatten().map(|s| s.url);
+        let site_url = site_url.unwrap_or_default();
+        let subject = Subject {
+            site_url: &site_url,
+            web_id: Some(job.web_id),
+            job_id: Some(job.id),
+            ordinal: None,
+            containers: [&source.name, &manifest.name],
+        };
+        self.rules.take(&subject, &self.ids, |action| matches!(action, Action::QueueUnreachable).then_some(()))?;
+        let host = queue.and_then(|q| q.service.host_str().map(str::to_string)).unwrap_or_default();
+        tracing::info!(job = %job.id, "a rule makes the report queue unreachable");
+        Some(format!("The remote name could not be resolved: '{host}'"))
+    }
+
+    /// Whether a container URL names one the emulator provisioned in its own account.
+    async fn provisioned(&self, location: &Location) -> Result<bool, CreateError> {
+        if !location.is_in(&self.storage, &self.storage.blob_endpoint) {
+            return Ok(false);
+        }
+        let name = location.name.clone();
+        Ok(self.store.call(move |db| db.is_provisioned(ResourceKind::Container, &name)).await?)
+    }
+
+    /// Behaviours 17–20, 24, 25 under `--sas-enforcement`: the first rejection in `strict`;
+    /// in `warn` every finding becomes a note (logged, and kept with JobQueued for the admin
+    /// view); `off` checks nothing.
+    fn check_sas(&self, uris: &[(Resource, &Location)], provisioned: [bool; 2]) -> Result<Vec<String>, CreateError> {
+        let enforcement = self.settings.sas_enforcement;
+        if enforcement == SasEnforcement::Off {
+            return Ok(Vec::new());
+        }
+        let now = crate::storage::now();
+        let mut notes = Vec::new();
+        for (i, (resource, location)) in uris.iter().enumerate() {
+            let provisioned = provisioned.get(i).copied().unwrap_or(false);
+            for finding in sas_policy::check(*resource, location, provisioned, now) {
+                match (finding.severity, enforcement) {
+                    (Severity::Reject, SasEnforcement::Strict) => {
+                        return Err(CreateError::Refused {
+                            message: finding.message,
+                            explanation: finding.explanation,
+                        });
+                    }
+                    (Severity::Reject, _) => {
+                        tracing::warn!(explanation = %finding.explanation, "sas-enforcement=warn: accepted a job the service would refuse");
+                        notes.push(format!(
+                            "sas-enforcement=warn accepted: {} ({})",
+                            finding.message, finding.explanation
+                        ));
+                    }
+                    (Severity::Warn, _) => {
+                        tracing::warn!(explanation = %finding.explanation, "questionable SAS");
+                        notes.push(finding.explanation);
+                    }
+                }
+            }
+        }
+        Ok(notes)
     }
 }
 

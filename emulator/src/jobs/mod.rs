@@ -6,7 +6,10 @@
 
 mod attempt;
 pub mod create;
+mod interruptions;
+pub mod provisioning;
 pub mod rules;
+pub mod sas_policy;
 mod scheduler;
 
 use std::sync::Arc;
@@ -20,7 +23,7 @@ use uuid::Uuid;
 use crate::clock::SharedClock;
 use crate::config::{Profile, SasEnforcement, Settings};
 use crate::ids::Ids;
-use crate::report::events::Event;
+use crate::report::events::{Event, EventKind};
 use crate::report::queue_message;
 use crate::site::Store;
 use crate::site::jobs::{JobRecord, JobState, StoredEvent};
@@ -30,7 +33,7 @@ use crate::storage::crypto::JobKey;
 use crate::storage::queues::Queue;
 
 pub use create::{CreateError, NewJob};
-use rules::RuleBook;
+use rules::{Action, RuleBook, Subject};
 
 /// Backend identifiers JobStart reports (stable per emulator).
 #[derive(Clone, Copy, Debug)]
@@ -64,6 +67,11 @@ pub struct JobSettings {
     /// Time from creation to the first pickup (the `realistic` profile's queue).
     pub pickup_delay: Duration,
     pub sas_enforcement: SasEnforcement,
+    /// Rules from the config file, in force at start and after a reset.
+    pub startup_rules: Vec<rules::Rule>,
+    /// `--seed`: a reset restarts the id stream and the clock from it.
+    pub seed: Option<u64>,
+    pub clock_speed: f64,
 }
 
 impl JobSettings {
@@ -75,6 +83,9 @@ impl JobSettings {
                 Profile::Realistic => REALISTIC_PICKUP_DELAY,
             },
             sas_enforcement: settings.sas_enforcement,
+            startup_rules: settings.rules.clone(),
+            seed: settings.seed,
+            clock_speed: settings.clock_speed,
             ..JobSettings::default()
         }
     }
@@ -94,6 +105,9 @@ impl Default for JobSettings {
             copy_logs_to_site: true,
             pickup_delay: Duration::ZERO,
             sas_enforcement: SasEnforcement::Strict,
+            startup_rules: Vec::new(),
+            seed: None,
+            clock_speed: 1.0,
         }
     }
 }
@@ -113,6 +127,10 @@ pub struct JobService {
     running: std::sync::atomic::AtomicUsize,
     /// Signalled when a worker finishes a pass.
     idle: Notify,
+    /// Running jobs whose cancellation DeleteMigrationJob requested.
+    cancellations: std::sync::Mutex<std::collections::HashSet<Uuid>>,
+    /// While set, workers pick up nothing (a reset is under way).
+    paused: std::sync::atomic::AtomicBool,
 }
 
 /// `GetMigrationJobStatus` values (behaviours 33–35).
@@ -136,6 +154,7 @@ impl JobService {
         storage: StorageAccount,
         settings: JobSettings,
     ) -> Arc<JobService> {
+        let rules = RuleBook::new(settings.startup_rules.clone());
         Arc::new(JobService {
             store,
             clock,
@@ -143,17 +162,44 @@ impl JobService {
             service_ids: ServiceIds::default(),
             settings,
             ids,
-            rules: RuleBook::default(),
+            rules,
             runtime: Handle::current(),
             wake: Notify::new(),
             running: Default::default(),
             idle: Notify::new(),
+            cancellations: Default::default(),
+            paused: Default::default(),
         })
     }
 
     /// Starts the scheduler's workers; they run until the returned handles are aborted.
     pub fn start(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
         scheduler::start(self.clone())
+    }
+
+    /// After a stop: events that were committed but not confirmed sent are sent to their
+    /// queues and published, so a client misses none (the next attempt then starts fresh).
+    pub async fn recover(&self) {
+        let pending = match self.store.call(|db| db.unpublished_events()).await {
+            Ok(pending) => pending,
+            Err(e) => return tracing::error!(error = %e, "could not read unsent events"),
+        };
+        for (job_id, event) in pending {
+            let Ok(Some(job)) = self.store.call(move |db| db.job(job_id)).await else { continue };
+            if let Some(queue) =
+                job.queue_uri.as_deref().and_then(|uri| Queue::connect(uri, &self.storage, crate::storage::now()).ok())
+            {
+                let text = queue_message::text(job_id, &event.body, job_key(&job).as_ref(), &self.ids);
+                if let Err(e) = queue.send(&text).await {
+                    tracing::warn!(job = %job_id, event = %event.name, error = %e, "could not resend an event to the report queue");
+                }
+            }
+            let seq = event.seq;
+            if let Err(e) = self.store.call(move |db| db.publish_events(job_id, seq)).await {
+                tracing::error!(job = %job_id, error = %e, "could not publish a recovered event");
+            }
+            tracing::info!(job = %job_id, event = %event.name, "resent an event interrupted by the last stop");
+        }
     }
 
     /// The content database id events report for a site collection (stable per site).
@@ -172,6 +218,85 @@ impl JobService {
             },
             _ => STATUS_NONE,
         })
+    }
+
+    /// GetMigrationStatus: the jobs in this site's queue with their state (behaviour 47).
+    pub async fn queue(&self, site_id: Uuid) -> Result<Vec<(Uuid, i32)>, String> {
+        let jobs = self.store.call(move |db| db.queued_jobs(site_id)).await.map_err(|e| e.to_string())?;
+        Ok(jobs
+            .into_iter()
+            .filter_map(|(id, state)| match state {
+                JobState::Queued => Some((id, STATUS_QUEUED)),
+                JobState::Processing => Some((id, STATUS_PROCESSING)),
+                // A job whose creation call has not returned is not in the queue yet.
+                JobState::Created | JobState::Ended => None,
+            })
+            .collect())
+    }
+
+    /// DeleteMigrationJob (open question Q16): a waiting job leaves the queue with JobDeleted
+    /// (behaviour 46); a running one is cancelled at its next checkpoint, with the user
+    /// cancellation sequence (behaviour 65). False for jobs that ended or are unknown.
+    pub async fn delete(&self, site_id: Uuid, job_id: Uuid, request_id: Uuid) -> Result<bool, String> {
+        let now = self.now();
+        let job = self.store.call(move |db| db.job(job_id)).await.map_err(|e| e.to_string())?;
+        let Some(job) = job.filter(|job| job.site_id == site_id) else { return Ok(false) };
+        if self.store.call(move |db| db.end_if_queued(job_id, now)).await.map_err(|e| e.to_string())? {
+            self.emit_between_attempts(&job, EventKind::JobDeleted, self.request_correlation(request_id)).await;
+            tracing::info!(job = %job_id, "job deleted from the queue");
+            return Ok(true);
+        }
+        let job = self.store.call(move |db| db.job(job_id)).await.map_err(|e| e.to_string())?;
+        if job.is_some_and(|job| job.state == JobState::Processing) {
+            self.cancellations.lock().unwrap_or_else(|e| e.into_inner()).insert(job_id);
+            tracing::info!(job = %job_id, "cancellation of a running job requested");
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The status and Retry-After of a `throttle` rule matching a REST call: `method` is the
+    /// Migration API method called, if any; a rule for endpoint `*` matches every call.
+    pub fn throttle(&self, site_url: &str, web_id: Uuid, method: Option<&str>) -> Option<(u16, u64)> {
+        let subject = Subject { site_url, web_id: Some(web_id), ..Default::default() };
+        self.rules.take(&subject, &self.ids, |action| match action {
+            Action::Throttle { endpoint, status, retry_after }
+                if endpoint == "*" || method.is_some_and(|m| m.eq_ignore_ascii_case(endpoint)) =>
+            {
+                Some((*status, *retry_after))
+            }
+            _ => None,
+        })
+    }
+
+    /// The CorrelationId of an event a request causes (open question Q18): the request's
+    /// SPRequestGuid; with `--seed`, the next seeded id instead, because request ids depend on
+    /// how often a client polls and so cannot repeat from run to run.
+    fn request_correlation(&self, request_id: Uuid) -> Uuid {
+        if self.ids.is_seeded() { self.ids.uuid() } else { request_id }
+    }
+
+    /// Whether DeleteMigrationJob asked to cancel this running job; the request is consumed.
+    pub(crate) fn take_cancellation(&self, job_id: Uuid) -> bool {
+        self.cancellations.lock().unwrap_or_else(|e| e.into_inner()).remove(&job_id)
+    }
+
+    /// Emits an event outside a processing attempt (JobPostponed, JobCancelled by the system,
+    /// JobDeleted) with its own correlation id (open question Q18) and the retry count of the
+    /// attempts so far.
+    pub(crate) async fn emit_between_attempts(&self, job: &JobRecord, kind: EventKind, correlation_id: Uuid) {
+        let event = Event {
+            kind,
+            job_id: job.id,
+            time: self.now(),
+            correlation_id,
+            total_retry_count: job.attempt.saturating_sub(1),
+        };
+        let queue =
+            job.queue_uri.as_deref().and_then(|uri| Queue::connect(uri, &self.storage, crate::storage::now()).ok());
+        if let Err(e) = self.emit(job, queue.as_ref(), &event).await {
+            tracing::error!(job = %job.id, error = %e, "could not record an event");
+        }
     }
 
     /// GetMigrationJobProgress: the events after `token` and the next token (behaviours
@@ -204,8 +329,11 @@ impl JobService {
     /// logged, not fatal: the event stays available through the progress API.
     pub async fn emit(&self, job: &JobRecord, queue: Option<&Queue>, event: &Event) -> Result<(), crate::site::Error> {
         let (job_id, name, time, body) = (event.job_id, event.kind.name(), event.time, event.to_json());
-        let stored = body.clone();
-        let seq = self.store.call(move |db| db.append_event(job_id, name, time, &stored)).await?;
+        let (stored, hint) = (body.clone(), event.kind.hint().map(str::to_string));
+        if let Some(hint) = &hint {
+            tracing::warn!(job = %job_id, event = name, hint = %hint, "job problem");
+        }
+        let seq = self.store.call(move |db| db.append_event(job_id, name, time, &stored, hint.as_deref())).await?;
         if let Some(queue) = queue {
             let key = job_key(job);
             if let Err(e) = queue.send(&queue_message::text(job_id, &body, key.as_ref(), &self.ids)).await {
@@ -225,6 +353,47 @@ impl JobService {
     pub async fn advance(&self, by: Duration) {
         self.clock.advance(by);
         self.settle().await;
+    }
+
+    /// Stops picking up jobs, cancels the running ones, and returns once none runs.
+    pub async fn pause(&self) {
+        self.paused.store(true, std::sync::atomic::Ordering::SeqCst);
+        let running = self.store.call(|db| db.jobs()).await.unwrap_or_default();
+        self.cancellations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(running.iter().filter(|j| j.state == JobState::Processing).map(|j| j.id));
+        while self.running.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            tokio::select! {
+                _ = self.idle.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+        }
+    }
+
+    /// Undoes [`JobService::pause`].
+    pub fn unpause(&self) {
+        self.paused.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.cancellations.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.wake.notify_waiters();
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Back to the start: the config file's rules, and with `--seed` the seeded id stream and
+    /// clock; without a seed the clock restarts at real time.
+    pub fn restart_rules_ids_and_clock(&self) {
+        self.rules.clear();
+        self.rules.add(self.settings.startup_rules.clone());
+        match self.settings.seed {
+            Some(seed) => {
+                self.ids.reseed(seed);
+                self.clock.restart(crate::clock::SEEDED_EPOCH, self.settings.clock_speed, true);
+            }
+            None => self.clock.restart(OffsetDateTime::now_utc(), self.settings.clock_speed, false),
+        }
     }
 
     /// Waits until no queued job is due and no attempt runs.

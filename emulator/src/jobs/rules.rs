@@ -32,6 +32,19 @@ pub struct Rule {
     pub action: Action,
 }
 
+/// The site methods a `throttle` rule can name (the REST layer serves exactly these).
+pub const MIGRATION_METHODS: [&str; 9] = [
+    "CreateMigrationJob",
+    "CreateMigrationJobEncrypted",
+    "CreateMigrationIngestionJob",
+    "GetMigrationJobStatus",
+    "GetMigrationJobProgress",
+    "GetMigrationStatus",
+    "DeleteMigrationJob",
+    "ProvisionMigrationContainers",
+    "ProvisionMigrationQueue",
+];
+
 /// What a rule does.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
@@ -91,6 +104,16 @@ pub enum Stage {
     Objects,
 }
 
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Start => "start",
+            Stage::Package => "package",
+            Stage::Objects => "objects",
+        }
+    }
+}
+
 /// What a rule is matched against.
 #[derive(Clone, Debug, Default)]
 pub struct Subject<'a> {
@@ -99,6 +122,28 @@ pub struct Subject<'a> {
     pub job_id: Option<Uuid>,
     pub ordinal: Option<u64>,
     pub containers: [&'a str; 2],
+}
+
+/// What rules match a job on, owned, for code that keeps it across an attempt.
+#[derive(Clone, Debug, Default)]
+pub struct JobFacts {
+    pub site_url: String,
+    pub web_id: Uuid,
+    pub job_id: Uuid,
+    pub ordinal: u64,
+    pub containers: [String; 2],
+}
+
+impl JobFacts {
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            site_url: &self.site_url,
+            web_id: Some(self.web_id),
+            job_id: Some(self.job_id),
+            ordinal: Some(self.ordinal),
+            containers: [&self.containers[0], &self.containers[1]],
+        }
+    }
 }
 
 /// The rules in force, with what is left of their counts.
@@ -129,8 +174,16 @@ impl Rule {
                     return Err(RuleError("minutes must not be negative".into()));
                 }
             }
-            Action::Throttle { status, .. } if !matches!(status, 429 | 503) => {
-                return Err(RuleError(format!("status {status} is not 429 or 503")));
+            Action::Throttle { status, endpoint, .. } => {
+                if !matches!(status, 429 | 503) {
+                    return Err(RuleError(format!("status {status} is not 429 or 503")));
+                }
+                if endpoint != "*" && !MIGRATION_METHODS.iter().any(|m| m.eq_ignore_ascii_case(endpoint)) {
+                    return Err(RuleError(format!(
+                        "endpoint '{endpoint}' is not '*' or a Migration API method ({})",
+                        MIGRATION_METHODS.join(", ")
+                    )));
+                }
             }
             _ => {}
         }

@@ -7,11 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::rules::{Action, Subject};
+use super::rules::{Action, JobFacts};
 use super::{DEFAULT_POSTPONEMENT, JobService, attempt};
-use crate::report::events::{Event, EventKind};
+use crate::report::events::EventKind;
 use crate::site::jobs::{JobRecord, JobState};
-use crate::storage::queues::Queue;
 
 /// Longest sleep between looks at the queue, so a wake-up lost to a race costs little.
 const IDLE_POLL: Duration = Duration::from_millis(500);
@@ -30,7 +29,8 @@ async fn work(service: Arc<JobService>) {
         // Counted before the claim, so `settle` never sees a claimed job that no one runs.
         service.running.fetch_add(1, Ordering::SeqCst);
         let now = service.now();
-        let claimed = service.store.call(move |db| db.claim_next_job(now)).await;
+        let claimed =
+            if service.is_paused() { Ok(None) } else { service.store.call(move |db| db.claim_next_job(now)).await };
         match claimed {
             Ok(Some(job)) => {
                 pick_up(&service, job).await;
@@ -66,16 +66,14 @@ async fn pick_up(service: &Arc<JobService>, job: JobRecord) {
         let site = job.site_id;
         move |db| db.site(site).map(|s| s.map(|s| s.url).unwrap_or_default())
     });
-    let site_url = site_url.await.unwrap_or_default();
-    let (source, manifest) = (container_name(&job.source_uri), container_name(&job.manifest_uri));
-    let subject = Subject {
-        site_url: &site_url,
-        web_id: Some(job.web_id),
-        job_id: Some(job.id),
-        ordinal: Some(job.ordinal),
-        containers: [&source, &manifest],
+    let facts = JobFacts {
+        site_url: site_url.await.unwrap_or_default(),
+        web_id: job.web_id,
+        job_id: job.id,
+        ordinal: job.ordinal,
+        containers: [container_name(&job.source_uri), container_name(&job.manifest_uri)],
     };
-    let postponement = service.rules.take(&subject, &service.ids, |action| match action {
+    let postponement = service.rules.take(&facts.subject(), &service.ids, |action| match action {
         Action::Postpone { reason_code, minutes } => Some((*reason_code, *minutes)),
         _ => None,
     });
@@ -88,7 +86,7 @@ async fn pick_up(service: &Arc<JobService>, job: JobRecord) {
         None => {
             let worker = service.clone();
             let id = job.id;
-            if let Err(panic) = tokio::task::spawn_blocking(move || attempt::run(&worker, job)).await {
+            if let Err(panic) = tokio::task::spawn_blocking(move || attempt::run(&worker, job, facts)).await {
                 // A bug must not take the queue down; the job is ended so clients stop waiting.
                 tracing::error!(job = %id, error = %panic, "job attempt panicked");
                 let now = service.now();
@@ -137,20 +135,9 @@ async fn cancel(service: &JobService, job: &JobRecord, code: u8) {
     tracing::info!(job = %id, reason_code = code, "job cancelled by the service");
 }
 
-/// Emits an event of a scheduler pass: a fresh correlation id each (open question Q18), the
-/// retry count of the attempts so far.
+/// An event of a scheduler pass: a fresh correlation id each (open question Q18).
 async fn emit_outside_attempt(service: &JobService, job: &JobRecord, kind: EventKind) {
-    let event = Event {
-        kind,
-        job_id: job.id,
-        time: service.now(),
-        correlation_id: service.ids.uuid(),
-        total_retry_count: job.attempt.saturating_sub(1),
-    };
-    let queue = job.queue_uri.as_deref().and_then(|uri| Queue::connect(uri, &service.storage, service.now()).ok());
-    if let Err(e) = service.emit(job, queue.as_ref(), &event).await {
-        tracing::error!(job = %job.id, error = %e, "could not record an event");
-    }
+    service.emit_between_attempts(job, kind, service.ids.uuid()).await;
 }
 
 /// The reason labels of the current documented table (events.md §6).

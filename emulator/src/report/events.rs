@@ -59,6 +59,9 @@ pub struct Problem {
     pub error_code: i32,
     pub error_type: String,
     pub message: String,
+    /// The emulator's explanation (behaviour, expected vs actual, the fix): shown in the admin
+    /// job view and the server log, never sent to clients.
+    pub hint: Option<String>,
 }
 
 /// Cumulative counters of JobProgress and JobEnd.
@@ -107,6 +110,14 @@ pub struct Event {
 }
 
 impl EventKind {
+    /// The explanation attached to a warning or error.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            EventKind::JobWarning(p) | EventKind::JobError(p) | EventKind::JobFatalError(p) => p.hint.as_deref(),
+            _ => None,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             EventKind::JobQueued { .. } => "JobQueued",
@@ -390,6 +401,7 @@ mod tests {
             error_code: -2147286782,
             error_type: "Microsoft.SharePoint.SPException".into(),
             message: "Attempted to use an object that has ceased to exist. (Exception from HRESULT: 0x80030102 (STG_E_REVERTED)) ".into(),
+            hint: None,
         };
         let event = Event {
             kind: EventKind::JobError(problem),

@@ -130,6 +130,7 @@ mod tests {
             error_code: -2147024816,
             error_type: "Microsoft.SharePoint.SPException".into(),
             message: "A file with the name 'x' already exists.\nsecond line".into(),
+            hint: None,
         };
         log.problem(at, Category::Error, &problem).unwrap();
         let files = log.finish("Import-j-1").unwrap();

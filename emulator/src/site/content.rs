@@ -63,6 +63,26 @@ impl ContentStore {
         File::open(self.path_of(sha256))
     }
 
+    /// Deletes every stored body whose hash is not in `keep`; returns how many went.
+    pub fn retain(&self, keep: &std::collections::HashSet<String>) -> io::Result<usize> {
+        let mut removed = 0;
+        for shard in std::fs::read_dir(&self.root)? {
+            let shard = shard?.path();
+            if !shard.is_dir() {
+                continue;
+            }
+            for body in std::fs::read_dir(&shard)? {
+                let body = body?.path();
+                let name = body.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if name.len() == 64 && !keep.contains(name) {
+                    std::fs::remove_file(&body)?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -68,6 +68,8 @@ pub struct StoredEvent {
     pub seq: u64,
     pub name: String,
     pub body: String,
+    /// The emulator's explanation, for the admin view only.
+    pub hint: Option<String>,
 }
 
 const JOB_COLUMNS: &str = "id, site_id, web_id, state, source_uri, manifest_uri, queue_uri, encryption_key, attempt, created, next_pickup, ended, rowid";
@@ -170,17 +172,75 @@ impl Db {
     /// After a restart: attempts that were running are re-queued (they restart with the next
     /// TotalRetryCount), and jobs whose creation was interrupted are queued.
     pub fn requeue_interrupted(&mut self) -> Result<usize, Error> {
-        // Events committed before the stop are part of the record, queue send or not.
-        self.conn.execute("UPDATE job_events SET published = 1 WHERE published = 0", [])?;
         Ok(self.conn.execute("UPDATE jobs SET state = 'queued' WHERE state IN ('processing', 'created')", [])?)
     }
 
+    /// Events committed but not yet published, as a stop left them, oldest first per job.
+    pub fn unpublished_events(&self) -> Result<Vec<(Uuid, StoredEvent)>, Error> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT job_id, seq, name, body FROM job_events WHERE published = 0 ORDER BY job_id, seq")?;
+        let rows = statement.query_map([], |r| {
+            let event = StoredEvent { seq: r.get::<_, i64>(1)? as u64, name: r.get(2)?, body: r.get(3)?, hint: None };
+            Ok((r.guid(0)?, event))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Ends a job that is waiting in the queue (DeleteMigrationJob); false when it is not
+    /// waiting (running, ended, or unknown).
+    pub fn end_if_queued(&mut self, id: Uuid, at: OffsetDateTime) -> Result<bool, Error> {
+        let changed = self.conn.execute(
+            "UPDATE jobs SET state = 'ended', ended = ?2 WHERE id = ?1 AND state = 'queued'",
+            params![id.to_string(), to_text(at)],
+        )?;
+        Ok(changed == 1)
+    }
+
     /// Appends an event, not yet published; returns its sequence number.
-    pub fn append_event(&mut self, job_id: Uuid, name: &str, time: OffsetDateTime, body: &str) -> Result<u64, Error> {
+    pub fn append_event(
+        &mut self,
+        job_id: Uuid,
+        name: &str,
+        time: OffsetDateTime,
+        body: &str,
+        hint: Option<&str>,
+    ) -> Result<u64, Error> {
         let tx = self.conn.transaction()?;
         let seq = insert_event(&tx, job_id, (name, time, body))?;
+        if let Some(hint) = hint {
+            annotate(&tx, job_id, seq, hint)?;
+        }
         tx.commit()?;
         Ok(seq)
+    }
+
+    /// Attaches the emulator's explanation to a recorded event.
+    pub fn annotate_event(&mut self, job_id: Uuid, seq: u64, hint: &str) -> Result<(), Error> {
+        annotate(&self.conn, job_id, seq, hint)
+    }
+
+    /// Every event of a job, published or not, with the emulator's hints.
+    pub fn all_events(&self, job_id: Uuid) -> Result<Vec<StoredEvent>, Error> {
+        let mut statement =
+            self.conn.prepare("SELECT seq, name, body, hint FROM job_events WHERE job_id = ?1 ORDER BY seq")?;
+        let rows = statement.query_map([job_id.to_string()], |r| {
+            Ok(StoredEvent { seq: r.get::<_, i64>(0)? as u64, name: r.get(1)?, body: r.get(2)?, hint: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every job, oldest first.
+    pub fn jobs(&self) -> Result<Vec<JobRecord>, Error> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY rowid");
+        Ok(self.conn.prepare(&sql)?.query_map([], job_row)?.collect::<Result<_, _>>()?)
+    }
+
+    /// Names of the log files written for a job.
+    pub fn log_files(&self, job_id: Uuid) -> Result<Vec<String>, Error> {
+        let mut statement = self.conn.prepare("SELECT name FROM job_log_files WHERE job_id = ?1 ORDER BY name")?;
+        let rows = statement.query_map([job_id.to_string()], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Makes an event (and any before it) visible to GetMigrationJobProgress.
@@ -201,7 +261,7 @@ impl Db {
              ORDER BY seq",
         )?;
         let rows = statement.query_map(params![job_id.to_string(), after as i64], |r| {
-            Ok(StoredEvent { seq: r.get::<_, i64>(0)? as u64, name: r.get(1)?, body: r.get(2)? })
+            Ok(StoredEvent { seq: r.get::<_, i64>(0)? as u64, name: r.get(1)?, body: r.get(2)?, hint: None })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -242,6 +302,14 @@ fn insert_event(
         params![job_id.to_string(), seq, name, to_text(time), body],
     )?;
     Ok(seq as u64)
+}
+
+fn annotate(conn: &rusqlite::Connection, job_id: Uuid, seq: u64, hint: &str) -> Result<(), Error> {
+    conn.execute(
+        "UPDATE job_events SET hint = ?3 WHERE job_id = ?1 AND seq = ?2",
+        params![job_id.to_string(), seq as i64, hint],
+    )?;
+    Ok(())
 }
 
 fn job_row(r: &Row<'_>) -> rusqlite::Result<JobRecord> {
@@ -297,7 +365,7 @@ mod tests {
         store.blocking(|db| db.set_job_state(record.id, JobState::Queued, now)).unwrap();
         let claimed = store.blocking(|db| db.claim_next_job(now)).unwrap().unwrap();
         assert_eq!((claimed.id, claimed.attempt, claimed.state), (record.id, 1, JobState::Processing));
-        assert_eq!(store.blocking(|db| db.append_event(record.id, "JobStart", now, "{}")).unwrap(), 2);
+        assert_eq!(store.blocking(|db| db.append_event(record.id, "JobStart", now, "{}", None)).unwrap(), 2);
         assert!(
             store.blocking(|db| db.events_after(record.id, 0)).unwrap().is_empty(),
             "unpublished events are hidden"

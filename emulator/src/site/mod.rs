@@ -1,6 +1,6 @@
 //! The SharePoint site model in SQLite, and the only code that writes SQL.
 //!
-//! # Schema (version 1, `migrations/0001_site_model.sql`)
+//! # Schema (`migrations/`: 0001 site model, 0002 event publication, 0003 hints and provisioning)
 //!
 //! | table | holds |
 //! | --- | --- |
@@ -15,6 +15,7 @@
 //! | `role_definitions`, `security_scopes`, `role_assignments` | permissions; an object with a scope row has unique permissions |
 //! | `content_types` | site (scope `''`) and list content types, ids preserved |
 //! | `jobs`, `job_events`, `job_log_files` | migration jobs, every event they emitted, their log files |
+//! | `provisioned_resources` | containers and queues the emulator provisioned, per site collection (version 3) |
 //!
 //! GUIDs are stored lowercase and hyphenated; times as RFC 3339 UTC text with milliseconds;
 //! URLs server-relative with `NOCASE` collation, because SharePoint URLs are case-insensitive.
@@ -26,11 +27,14 @@
 //! workers. Every multi-row change runs in one transaction, so readers never see half an object.
 
 pub mod content;
+pub mod declared;
 pub mod jobs;
 pub mod model;
 pub mod objects;
 mod provision;
+pub mod provisioned;
 mod read;
+mod reset;
 pub mod schema;
 pub mod seed_file;
 pub mod spec;

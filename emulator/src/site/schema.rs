@@ -5,8 +5,11 @@ use rusqlite::Connection;
 
 use super::Error;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_site_model.sql"), include_str!("migrations/0002_event_publication.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_site_model.sql"),
+    include_str!("migrations/0002_event_publication.sql"),
+    include_str!("migrations/0003_hints_and_provisioning.sql"),
+];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,7 +1,9 @@
-//! Azure Storage as the emulator sees it: the configured account, SAS tokens, and (in later
-//! stages) the SAS-URL clients that read packages and write events and logs.
+//! Azure Storage as the emulator sees it: the configured account, SAS tokens, the SAS-URL
+//! clients that read packages and write events and logs, and the account administration that
+//! provisioning needs.
 
 pub mod account;
+pub mod admin;
 pub mod blobs;
 pub mod crypto;
 pub mod location;
@@ -12,6 +14,12 @@ use std::time::Duration;
 
 pub use account::StorageAccount;
 use url::Url;
+
+/// The time SAS validity is judged by. Storage keeps real time whatever the emulator's clock
+/// says (frozen, advanced or seeded), so a token a client signed a minute ago stays valid.
+pub fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
 
 /// Whether something accepts TCP connections at the endpoint's host and port. The readiness
 /// probe needs only this: authorisation is per SAS URL and checked per job.

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spmig::azurite::Azurite;
 use spmig::isv::package::{LibraryTarget, Package, Staging, stage};
-use spmig::isv::staging::StorageTool;
+use spmig::storage::admin::AccountAdmin;
 use spmig::storage::crypto::JobKey;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use super::{Answer, NOMETADATA, TestEmulator, VERBOSE};
 /// An emulator wired to the process's Azurite, and a storage tool on the same account.
 pub struct Harness {
     pub t: TestEmulator,
-    pub tool: StorageTool,
+    pub tool: AccountAdmin,
 }
 
 /// The containers (and queue) of one staged package.
@@ -36,7 +36,7 @@ impl Harness {
         let mut settings = super::settings();
         settings.storage = azurite.account();
         let t = super::start_with(settings).await;
-        Harness { t, tool: StorageTool::new(&azurite.account()).unwrap() }
+        Harness { t, tool: AccountAdmin::new(&azurite.account()).unwrap() }
     }
 
     /// The default site's Documents library, as a tool would read it.

@@ -12,6 +12,7 @@ use crate::http::AppState;
 use crate::http::error::SpError;
 use crate::http::odata::path::{Literal, Segment};
 use crate::http::odata::{Prop, Reply};
+use crate::jobs::provisioning::ProvisionError;
 use crate::jobs::{CreateError, NewJob, ProgressError};
 
 /// A method's name and parameters in declaration order (SPO `$metadata`), which positional
@@ -45,6 +46,11 @@ const METHODS: &[Signature] = &[
     },
     Signature { name: "GetMigrationJobStatus", params: &["id"], allows_get: false },
     Signature { name: "GetMigrationJobProgress", params: &["jobId", "nextToken"], allows_get: true },
+    // api.md §1.1: POST, GET tolerated.
+    Signature { name: "GetMigrationStatus", params: &[], allows_get: true },
+    Signature { name: "DeleteMigrationJob", params: &["id"], allows_get: false },
+    Signature { name: "ProvisionMigrationContainers", params: &[], allows_get: false },
+    Signature { name: "ProvisionMigrationQueue", params: &[], allows_get: false },
 ];
 
 /// The method a `site/<Method>` path calls, if it is one of the Migration API's.
@@ -110,7 +116,49 @@ pub async fn call(
                 props: vec![Prop::strings("Logs", logs), Prop::new("NextToken", next.to_string())],
             })
         }
+        "GetMigrationStatus" => {
+            let jobs = state.jobs.queue(site_id).await.map_err(SpError::internal)?;
+            let items = jobs
+                .into_iter()
+                .map(|(id, job_state)| vec![Prop::new("JobId", id.to_string()), Prop::new("JobState", job_state)])
+                .collect();
+            Ok(Reply::ComplexCollection { function: signature.name, type_name: "SP.SPMigrationJobStatus", items })
+        }
+        "DeleteMigrationJob" => {
+            // Like GetMigrationJobStatus, an id that names no job is simply not deleted.
+            let id = params.guid("id").ok().flatten().unwrap_or_default();
+            let deleted = state.jobs.delete(site_id, id, request_id).await.map_err(SpError::internal)?;
+            Ok(Reply::Primitive { name: signature.name.into(), edm_type: "Edm.Boolean", value: deleted.into() })
+        }
+        "ProvisionMigrationContainers" => {
+            let provisioned = state.jobs.provision_containers(site_id).await.map_err(provision_error)?;
+            Ok(Reply::Complex {
+                function: signature.name,
+                type_name: "SP.ProvisionedMigrationContainersInfo",
+                props: vec![
+                    Prop::new("DataContainerUri", provisioned.data_container_uri),
+                    Prop::new("EncryptionKey", BASE64.encode(provisioned.encryption_key)),
+                    Prop::new("MetadataContainerUri", provisioned.metadata_container_uri),
+                ],
+            })
+        }
+        "ProvisionMigrationQueue" => {
+            let uri = state.jobs.provision_queue(site_id).await.map_err(provision_error)?;
+            Ok(Reply::Complex {
+                function: signature.name,
+                type_name: "SP.ProvisionedMigrationQueueInfo",
+                props: vec![Prop::new("JobQueueUri", uri)],
+            })
+        }
         other => Err(SpError::not_implemented(&format!("site/{other}"))),
+    }
+}
+
+fn provision_error(error: ProvisionError) -> SpError {
+    tracing::warn!(error = %error, "provisioning failed");
+    match error {
+        ProvisionError::Storage(message) => SpError::storage(message),
+        ProvisionError::NoKey | ProvisionError::Internal(_) => SpError::internal(error.to_string()),
     }
 }
 
@@ -118,6 +166,7 @@ fn create_error(error: CreateError) -> SpError {
     match error {
         CreateError::ArgumentNull(name) => SpError::argument_null(name),
         CreateError::Argument(message) => SpError::argument(message),
+        CreateError::Refused { message, .. } => SpError::argument(message),
         CreateError::WebNotFound => SpError::web_not_found(),
         CreateError::Storage(message) => SpError::storage(message),
         CreateError::Internal(message) => SpError::internal(message),
@@ -197,5 +246,17 @@ fn literal_value(literal: &Literal) -> Value {
         Literal::Bool(b) => Value::Bool(*b),
         Literal::Int(i) => Value::from(*i),
         other => Value::String(other.as_text().unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Throttle rules are checked against the jobs module's list of methods.
+    #[test]
+    fn every_method_can_be_throttled() {
+        let served: Vec<&str> = METHODS.iter().map(|m| m.name).collect();
+        assert_eq!(served, crate::jobs::rules::MIGRATION_METHODS);
     }
 }

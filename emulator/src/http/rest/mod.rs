@@ -33,6 +33,7 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
     match serve(&state, request, format).await {
         Ok(Served::Json(body)) => json_response(StatusCode::OK, format, &body),
         Ok(Served::Content { sha256, size }) => content_response(&state, &sha256, size).await,
+        Ok(Served::Throttled { status, retry_after }) => throttled_response(status, retry_after),
         Err(error) => error_response(format, &error),
     }
 }
@@ -40,7 +41,15 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
 /// A successful answer: JSON in the negotiated format, or a file body.
 enum Served {
     Json(Value),
-    Content { sha256: String, size: i64 },
+    Content {
+        sha256: String,
+        size: i64,
+    },
+    /// A `throttle` rule answered instead (behaviour 167).
+    Throttled {
+        status: StatusCode,
+        retry_after: u64,
+    },
 }
 
 async fn serve(state: &AppState, request: Request, format: Format) -> Result<Served, SpError> {
@@ -60,6 +69,12 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Ser
 
     let (site, web) = state.store.call(move |db| db.web_by_url(&web_url)).await?.ok_or_else(SpError::no_such_web)?;
     let target = Target { origin, site, web };
+
+    let method_name = migration::recognise(&segments).map(|(signature, _)| signature.name);
+    if let Some((status, retry_after)) = state.jobs.throttle(&target.site.url, target.web.id, method_name) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+        return Ok(Served::Throttled { status, retry_after });
+    }
 
     if let Some((signature, call)) = migration::recognise(&segments) {
         let body = axum::body::to_bytes(request.into_body(), MAX_BODY)
@@ -168,6 +183,16 @@ fn origin(headers: &HeaderMap, state: &AppState) -> String {
 pub fn json_response(status: StatusCode, format: Format, body: &Value) -> Response {
     let mut response = (status, Body::from(body.to_string())).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    response
+}
+
+/// SharePoint's throttling answer: the status, `Retry-After` in seconds, and an empty JSON
+/// object (api.md §12; the body is not documented).
+fn throttled_response(status: StatusCode, retry_after: u64) -> Response {
+    let mut response = (status, Body::from("{}")).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     response
 }
 

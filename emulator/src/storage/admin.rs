@@ -1,6 +1,7 @@
-//! Staging a package the way migration tools do: containers and queues created with an
-//! account SAS, blobs uploaded (with metadata and Content-MD5) and snapshotted, SAS URLs
-//! signed for the job, and the report queue drained.
+//! Work with the account key: creating and deleting containers and queues (with an account
+//! SAS), uploading and snapshotting blobs, signing SAS URLs, draining a queue. The emulator
+//! provisions storage with it; tests, the benchmark and the scenario runner act as a
+//! migration tool with it.
 
 use std::collections::HashMap;
 
@@ -18,12 +19,12 @@ use futures::TryStreamExt;
 use md5::{Digest, Md5};
 use time::OffsetDateTime;
 
-use crate::storage::StorageAccount;
-use crate::storage::blobs::{API_VERSION, StorageError};
-use crate::storage::sas::{SasScope, SasToken, sas_time};
+use super::StorageAccount;
+use super::blobs::{API_VERSION, StorageError};
+use super::sas::{SasScope, SasToken, sas_time};
 
-/// A tool's handle on a storage account it holds the key for.
-pub struct StorageTool {
+/// A handle on a storage account whose key is known.
+pub struct AccountAdmin {
     account: StorageAccount,
     key: Vec<u8>,
     blobs: BlobServiceClient,
@@ -39,14 +40,14 @@ pub struct Upload {
     pub md5_override: Option<Vec<u8>>,
 }
 
-impl StorageTool {
-    pub fn new(account: &StorageAccount) -> Result<StorageTool, StorageError> {
+impl AccountAdmin {
+    pub fn new(account: &StorageAccount) -> Result<AccountAdmin, StorageError> {
         let key = account.key().ok_or_else(|| StorageError::message("the storage account has no key".into()))?.to_vec();
         let sas = account_sas(account, &key, "b", "rwdlac");
         let url = with_query(&account.blob_endpoint, &sas);
         let options = BlobServiceClientOptions { version: API_VERSION.into(), ..Default::default() };
         let blobs = BlobServiceClient::new(url, None, Some(options))?;
-        Ok(StorageTool { account: account.clone(), key, blobs })
+        Ok(AccountAdmin { account: account.clone(), key, blobs })
     }
 
     pub async fn create_container(&self, name: &str) -> Result<(), StorageError> {
@@ -57,6 +58,27 @@ impl StorageTool {
     pub async fn create_queue(&self, name: &str) -> Result<(), StorageError> {
         self.queue_client(name, &account_sas(&self.account, &self.key, "q", "rwdlacup"))?.create(None).await?;
         Ok(())
+    }
+
+    pub async fn delete_container(&self, name: &str) -> Result<(), StorageError> {
+        self.blobs.blob_container_client(name).delete(None).await?;
+        Ok(())
+    }
+
+    pub async fn delete_queue(&self, name: &str) -> Result<(), StorageError> {
+        self.queue_client(name, &account_sas(&self.account, &self.key, "q", "rwdlacup"))?.delete(None).await?;
+        Ok(())
+    }
+
+    /// Signs a container or queue SAS over `token`'s fields and returns the resource URL with it.
+    pub fn sign_url(&self, name: &str, token: SasToken, queue: bool) -> String {
+        let (endpoint, scope) = if queue {
+            (&self.account.queue_endpoint, SasScope::Queue { queue: name })
+        } else {
+            (&self.account.blob_endpoint, SasScope::Container { container: name })
+        };
+        let token = token.sign(&self.account.name, &self.key, scope);
+        with_query(&StorageAccount::resource_url(endpoint, name), &token.to_query()).to_string()
     }
 
     /// Uploads `bytes` as block blob `name`.
