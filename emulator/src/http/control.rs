@@ -186,8 +186,8 @@ struct WaitQuery {
     timeout: Option<f64>,
 }
 
-/// Long-polls until the job has emitted the awaited event; 408 with the job if it does not in
-/// time.
+/// Long-polls until the job has published the awaited event (it is in the queue and the
+/// progress API); 408 with the job if it does not in time.
 async fn wait(State(state): State<AppState>, Path(id): Path<String>, Query(query): Query<WaitQuery>) -> Response {
     let Ok(id) = Uuid::parse_str(&id) else {
         return problem(StatusCode::BAD_REQUEST, "the job id is not a GUID");
@@ -204,7 +204,7 @@ async fn wait(State(state): State<AppState>, Path(id): Path<String>, Query(query
         let reached = state
             .store
             .call(move |db| {
-                db.all_events(id).map(|events| events.iter().any(|e| e.name.eq_ignore_ascii_case(&awaited)))
+                db.events_after(id, 0).map(|events| events.iter().any(|e| e.name.eq_ignore_ascii_case(&awaited)))
             })
             .await;
         match reached {
@@ -219,8 +219,6 @@ async fn wait(State(state): State<AppState>, Path(id): Path<String>, Query(query
             Ok(false) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     }
-    // Let the event's publication (after the queue send) finish before answering.
-    state.jobs.settle().await;
     match view(&state, id).await {
         Ok(Some(view)) => Json(view).into_response(),
         Ok(None) => problem(StatusCode::NOT_FOUND, "no such job"),

@@ -68,6 +68,12 @@ impl PackageBuilder {
         }
     }
 
+    /// Numbers list items from `id` on (packages that share a library need distinct ids).
+    pub fn first_item_id(mut self, id: i64) -> PackageBuilder {
+        self.next_item_id = id;
+        self
+    }
+
     /// Adds a user to UserGroup.xml; returns its package id.
     pub fn user(&mut self, login: &str, name: &str) -> String {
         let id = (self.users.len() + 1).to_string();

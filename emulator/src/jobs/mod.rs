@@ -92,7 +92,7 @@ impl JobSettings {
 }
 
 /// How long a job waits in the `realistic` profile before its first pickup.
-pub const REALISTIC_PICKUP_DELAY: Duration = Duration::from_secs(30);
+pub const REALISTIC_PICKUP_DELAY: Duration = Duration::from_secs(120);
 /// NextPickupTime after a postponement, as in Microsoft's sample (behaviour 38).
 pub const DEFAULT_POSTPONEMENT: Duration = Duration::from_secs(20 * 60);
 

@@ -1,12 +1,14 @@
 //! Acting as a migration tool against an emulator and a private Azurite: stage a package,
 //! submit it through the REST API, and follow it to its end.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spmig::azurite::Azurite;
-use spmig::isv::package::{LibraryTarget, Package, Staging, stage};
+use spmig::config::Settings;
+use spmig::isv::package::{FileSpec, LibraryTarget, Package, PackageBuilder, Staging, stage};
 use spmig::storage::admin::AccountAdmin;
 use spmig::storage::crypto::JobKey;
 use time::OffsetDateTime;
@@ -18,6 +20,8 @@ use super::{Answer, NOMETADATA, TestEmulator, VERBOSE};
 pub struct Harness {
     pub t: TestEmulator,
     pub tool: AccountAdmin,
+    /// The next list item id [`Harness::small_package`] hands out.
+    next_item: AtomicI64,
 }
 
 /// The containers (and queue) of one staged package.
@@ -32,11 +36,100 @@ pub struct Staged {
 
 impl Harness {
     pub async fn start() -> Harness {
+        Harness::start_with(|_| {}).await
+    }
+
+    /// An emulator with settings changed by `configure`.
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> Harness {
         let azurite = Azurite::shared();
         let mut settings = super::settings();
         settings.storage = azurite.account();
+        configure(&mut settings);
         let t = super::start_with(settings).await;
-        Harness { t, tool: AccountAdmin::new(&azurite.account()).unwrap() }
+        Harness { t, tool: AccountAdmin::new(&azurite.account()).unwrap(), next_item: AtomicI64::new(1) }
+    }
+
+    /// A call to the emulator's own API; `body` is sent as JSON when given.
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+        let mut request = self.t.client.request(method, self.t.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.t.send(request).await
+    }
+
+    /// Moves the emulator's clock and returns once everything that fell due has run.
+    pub async fn advance(&self, seconds: f64) {
+        let answer =
+            self.admin(reqwest::Method::POST, "/_emulator/clock/advance", Some(json!({ "seconds": seconds }))).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+
+    pub async fn freeze(&self) {
+        let answer = self.admin(reqwest::Method::POST, "/_emulator/clock/freeze", None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+
+    /// Adds one rule (or an array of rules).
+    pub async fn rule(&self, rule: Value) {
+        let answer = self.admin(reqwest::Method::POST, "/_emulator/rules", Some(rule)).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+
+    /// The admin view of a job: state, decrypted events with explanations, log files.
+    pub async fn job_view(&self, job: Uuid) -> Value {
+        let answer = self.admin(reqwest::Method::GET, &format!("/_emulator/jobs/{job}"), None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body
+    }
+
+    /// Long-polls until the job emitted `until` (an event name, `start` or `end`).
+    pub async fn wait(&self, job: Uuid, until: &str) -> Value {
+        let path = format!("/_emulator/jobs/{job}/wait?until={until}&timeout=60");
+        let answer = self.admin(reqwest::Method::POST, &path, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body
+    }
+
+    /// The event names of the admin view, in order.
+    pub async fn timeline(&self, job: Uuid) -> Vec<String> {
+        let view = self.job_view(job).await;
+        view["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect()
+    }
+
+    /// GetMigrationJobStatus.
+    pub async fn status(&self, job: Uuid) -> i64 {
+        let answer = self.site_call("GetMigrationJobStatus", json!({ "id": job })).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body["d"]["GetMigrationJobStatus"].as_i64().unwrap()
+    }
+
+    /// The creation body for a staged package.
+    pub fn creation_body(&self, staged: &Staged) -> Value {
+        json!({
+            "gWebId": self.t.emulator.default_site.root_web_id,
+            "azureContainerSourceUri": staged.source_url,
+            "azureContainerManifestUri": staged.manifest_url,
+            "azureQueueReportUri": staged.queue_url,
+        })
+    }
+
+    /// A small package: a new folder with `files` one-version text files, in the Documents library.
+    pub fn small_package(&self, files: usize) -> Package {
+        let first_item = self.next_item.fetch_add(files as i64 + 1, Ordering::SeqCst);
+        let mut builder = PackageBuilder::new(self.documents()).first_item_id(first_item);
+        // A folder of its own, so packages of one test never collide.
+        let folder = format!("small {}", Uuid::new_v4().simple());
+        builder.folder(&folder);
+        for i in 0..files {
+            builder.file(&FileSpec {
+                path: format!("{folder}/file {i}.txt"),
+                versions: vec![format!("small file {i}").into_bytes()],
+                fields: vec![],
+                author: None,
+            });
+        }
+        builder.build()
     }
 
     /// The default site's Documents library, as a tool would read it.
@@ -86,13 +179,7 @@ impl Harness {
 
     /// Submits a staged package; returns the job id.
     pub async fn submit(&self, staged: &Staged, key: Option<&JobKey>) -> Uuid {
-        let web = self.t.emulator.default_site.root_web_id;
-        let mut body = json!({
-            "gWebId": web,
-            "azureContainerSourceUri": staged.source_url,
-            "azureContainerManifestUri": staged.manifest_url,
-            "azureQueueReportUri": staged.queue_url,
-        });
+        let mut body = self.creation_body(staged);
         let method = match key {
             Some(key) => {
                 body["options"] = json!({ "AES256CBCKey": base64_key(key) });

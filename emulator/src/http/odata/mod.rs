@@ -140,12 +140,6 @@ pub enum Reply<K> {
         type_name: &'static str,
         props: Vec<Prop>,
     },
-    /// A collection of complex values returned by a function, e.g. GetMigrationStatus.
-    ComplexCollection {
-        function: &'static str,
-        type_name: &'static str,
-        items: Vec<Vec<Prop>>,
-    },
     /// A primitive result of a function, or one property read as `…/Title`.
     Primitive {
         name: String,
@@ -213,31 +207,6 @@ impl<K> Renderer<'_, K> {
                 match format {
                     Format::Verbose => json!({ "d": { function: body } }),
                     _ => Value::Object(body),
-                }
-            }
-            Reply::ComplexCollection { function, type_name, items } => {
-                let items: Vec<Value> = items
-                    .iter()
-                    .map(|props| {
-                        let mut item = Map::new();
-                        if format == Format::Verbose {
-                            item.insert("__metadata".into(), json!({ "type": type_name }));
-                        }
-                        for prop in props {
-                            item.insert(prop.name.to_string(), self.value(&prop.value));
-                        }
-                        Value::Object(item)
-                    })
-                    .collect();
-                let collection = format!("Collection({type_name})");
-                match format {
-                    Format::Verbose => {
-                        json!({ "d": { function: { "__metadata": { "type": collection }, "results": items } } })
-                    }
-                    Format::Minimal => {
-                        json!({ "odata.metadata": format!("{}/$metadata#{collection}", self.api_base), "value": items })
-                    }
-                    Format::NoMetadata => json!({ "value": items }),
                 }
             }
             Reply::Primitive { name, edm_type, value } => match format {

@@ -15,12 +15,26 @@ use crate::site::model::{File, FileVersion, Folder, List, ListItem, SiteCollecti
 pub enum Key {
     Site(Uuid),
     Web(Uuid),
-    List { web_id: Uuid, id: Uuid },
+    List {
+        web_id: Uuid,
+        id: Uuid,
+    },
     Folder(Uuid),
     File(Uuid),
-    FileVersion { file_id: Uuid, version: i64 },
-    ListItem { list_id: Uuid, id: i64 },
-    User { site_id: Uuid, id: i64 },
+    FileVersion {
+        file_id: Uuid,
+        version: i64,
+    },
+    ListItem {
+        list_id: Uuid,
+        id: i64,
+    },
+    User {
+        site_id: Uuid,
+        id: i64,
+    },
+    /// A row of GetMigrationStatus (not addressable on its own).
+    MigrationJobStatus(Uuid),
 }
 
 /// Where a request landed: the web its URL names, its site collection, and the scheme and
@@ -549,6 +563,19 @@ pub fn user(site_id: Uuid, user: &User, path: String) -> Entity<Key> {
         etag: None,
         navs: &["Alerts", "Groups"],
         props,
+    }
+}
+
+/// `SP.SPMigrationJobStatus`, an entity type in SharePoint's `$metadata` (api.md §8).
+pub fn migration_job_status(job_id: Uuid, state: i32) -> Entity<Key> {
+    Entity {
+        key: Key::MigrationJobStatus(job_id),
+        type_name: "SP.SPMigrationJobStatus".into(),
+        set: "Collection(SP.SPMigrationJobStatus)".into(),
+        path: format!("SP.SPMigrationJobStatus{job_id}"),
+        etag: None,
+        navs: &[],
+        props: vec![Prop::new("JobId", job_id.to_string()), Prop::new("JobState", state)],
     }
 }
 

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::entities::{Key, Target};
+use super::entities::{self, Key, Target};
 use crate::http::AppState;
 use crate::http::error::SpError;
 use crate::http::odata::path::{Literal, Segment};
@@ -118,11 +118,8 @@ pub async fn call(
         }
         "GetMigrationStatus" => {
             let jobs = state.jobs.queue(site_id).await.map_err(SpError::internal)?;
-            let items = jobs
-                .into_iter()
-                .map(|(id, job_state)| vec![Prop::new("JobId", id.to_string()), Prop::new("JobState", job_state)])
-                .collect();
-            Ok(Reply::ComplexCollection { function: signature.name, type_name: "SP.SPMigrationJobStatus", items })
+            let items = jobs.into_iter().map(|(id, job_state)| entities::migration_job_status(id, job_state)).collect();
+            Ok(Reply::Collection { set: "Collection(SP.SPMigrationJobStatus)", items })
         }
         "DeleteMigrationJob" => {
             // Like GetMigrationJobStatus, an id that names no job is simply not deleted.

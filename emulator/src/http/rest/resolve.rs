@@ -308,6 +308,7 @@ fn resource_of(db: &Db, t: &Target, key: Key) -> Result<Option<Resource>, SpErro
             _ => None,
         },
         Key::User { id, .. } => db.user(t.site.id, id)?.map(Resource::User),
+        Key::MigrationJobStatus(_) => None,
     })
 }
 
