@@ -8,14 +8,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use spmig::config::Profile;
 use spmig::isv::package::Staging;
+use support::event_seconds as seconds;
 use support::jobs::{Harness, last, names};
-
-/// `MM/dd/yyyy HH:mm:ss.fff` → seconds since the epoch.
-fn seconds(event_time: &str) -> i64 {
-    let format =
-        time::macros::format_description!("[month]/[day]/[year] [hour]:[minute]:[second].[subsecond digits:3]");
-    time::PrimitiveDateTime::parse(event_time, &format).unwrap().assume_utc().unix_timestamp()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn b37_b38_b39_b43_postponed_twice_then_run() {

@@ -96,4 +96,11 @@ pub fn sp_error(body: &Value) -> (String, String) {
     (error["code"].as_str().unwrap_or_default().into(), error["message"]["value"].as_str().unwrap_or_default().into())
 }
 
+/// An event time (`MM/dd/yyyy HH:mm:ss.fff`, UTC) in seconds since the epoch.
+pub fn event_seconds(event_time: &str) -> i64 {
+    let format =
+        time::macros::format_description!("[month]/[day]/[year] [hour]:[minute]:[second].[subsecond digits:3]");
+    time::PrimitiveDateTime::parse(event_time, &format).unwrap().assume_utc().unix_timestamp()
+}
+
 pub mod jobs;
