@@ -141,20 +141,26 @@ def _container_sas_url(env, container: str, permission: str, start: dt.datetime,
     return f"{env.storage.account.blob_endpoint}/{container}?{sas}"
 
 
-@pytest.mark.xfail(strict=True, reason="planned (#4): SAS tokens are not checked at CreateMigrationJob yet "
-                                       "(storage.md §1.2 rules 1 and 4)")
-@pytest.mark.parametrize("case", ["source-without-list", "manifest-without-write", "expired-source"])
-def test_sas_checked_at_creation_planned_b17_b19_b25(env, case):
+@pytest.mark.parametrize("case", ["source-without-list", "source-with-write", "manifest-without-write", "expired-source"])
+def test_b17_b18_b19_b25_sas_checked_at_creation(env, case):
     s = env.storage
     now = dt.datetime.now(dt.timezone.utc)
     start, later = now - dt.timedelta(minutes=5), now + dt.timedelta(hours=2)
+    only_rl = "The SAS token of azureContainerSourceUri must grant only Read and List permissions."
     if case == "source-without-list":
         overrides = {"azure_container_source_uri": _container_sas_url(env, s.content_name, "r", start, later)}
+        expected = only_rl
+    elif case == "source-with-write":
+        # What a tool that reuses its staging SAS for the job sends.
+        overrides = {"azure_container_source_uri": s.staging_content_url}
+        expected = only_rl
     elif case == "manifest-without-write":
         overrides = {"azure_container_manifest_uri": _container_sas_url(env, s.manifest_name, "rl", start, later)}
+        expected = "The SAS token of azureContainerManifestUri must grant only Read, List and Write permissions."
     else:
         expired = _container_sas_url(env, s.content_name, "rl", now - dt.timedelta(hours=3), now - dt.timedelta(hours=1))
         overrides = {"azure_container_source_uri": expired}
+        expected = "The SAS token of azureContainerSourceUri has expired."
     status, (code, message) = _rejected(env, **overrides)
-    if case != "expired-source":  # storage.md gives no error for an expired token
-        assert (status, code) == (400, "-2147024809, System.ArgumentException"), message
+    assert (status, code, message) == (400, "-2147024809, System.ArgumentException", expected)
+    assert s.queue().peek_messages(max_messages=32) == [], "a rejected job writes no event"
