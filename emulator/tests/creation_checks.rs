@@ -260,3 +260,31 @@ async fn provisioning_answers_in_json_light_and_refuses_get() {
     let get = h.t.get("/sites/dev/_api/site/ProvisionMigrationContainers", support::NOMETADATA).await;
     assert_eq!(get.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b76_tokens_carry_the_rights_they_were_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::write(&tokens, "admin\nreader Sites.Read.All\nnobody none\n").unwrap();
+    let h = Harness::start_with(|s| s.tokens = Some(tokens)).await;
+    let staged = h.stage(&h.small_package(1), &Staging::default(), false).await;
+    let call = |token: &'static str, method: &str, body: Value| {
+        let url = h.t.url(&format!("/sites/dev/_api/site/{method}"));
+        h.t.send(h.t.client.post(url).bearer_auth(token).header("accept", support::VERBOSE).json(&body))
+    };
+    let progress = json!({ "jobId": uuid::Uuid::new_v4(), "nextToken": "0" });
+    let denied = call("nobody", "GetMigrationJobProgress", progress.clone()).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sp_error(&denied.body),
+        (
+            "-2147024891, System.UnauthorizedAccessException".into(),
+            "Access denied. You do not have permission to perform this action or access this resource.".into()
+        )
+    );
+    let read = call("reader", "GetMigrationJobProgress", progress).await;
+    assert_eq!(sp_error(&read.body).1, "Job not found", "Sites.Read.All may read progress");
+    let create = call("reader", "CreateMigrationJob", h.creation_body(&staged)).await;
+    assert_eq!(create.status, StatusCode::FORBIDDEN, "creating jobs takes full control");
+    assert_eq!(call("admin", "CreateMigrationJob", h.creation_body(&staged)).await.status, StatusCode::OK);
+}

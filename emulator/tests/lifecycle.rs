@@ -294,3 +294,80 @@ async fn b23_a_rule_makes_the_queue_unreachable() {
     let job = h.submit(&staged, None).await;
     assert_eq!(names(&h.events_until_end(job).await), ["JobQueued", "JobStart", "JobEnd"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b168_b169_near_limit_headers_and_throttling_only_delegated_callers() {
+    let h = Harness::start().await;
+    h.rule(json!([
+        { "action": "near_limit", "endpoint": "GetMigrationJobStatus", "limit": 600, "remaining": 42, "reset": 9, "count": 1 },
+        { "action": "throttle", "endpoint": "*", "caller": "delegated", "retry_after": 3 },
+    ]))
+    .await;
+    let app = h.site_call("GetMigrationJobStatus", json!({ "id": uuid::Uuid::new_v4() })).await;
+    assert_eq!(app.status, StatusCode::OK);
+    let header = |name: &str| app.headers[name].to_str().unwrap().to_string();
+    assert_eq!(
+        (header("ratelimit-limit"), header("ratelimit-remaining"), header("ratelimit-reset")),
+        ("600".into(), "42".into(), "9".into())
+    );
+    assert!(
+        h.site_call("GetMigrationJobStatus", json!({ "id": uuid::Uuid::new_v4() }))
+            .await
+            .headers
+            .get("ratelimit-limit")
+            .is_none()
+    );
+
+    // A user's token (its JWT has delegated scopes) is throttled; the app's token is not.
+    use base64::Engine as _;
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"scp":"AllSites.FullControl"}"#);
+    let delegated = format!("e30.{claims}.sig");
+    let request =
+        h.t.client.get(h.t.url("/sites/dev/_api/web")).bearer_auth(&delegated).header("accept", support::NOMETADATA);
+    let throttled = h.t.send(request).await;
+    assert_eq!(
+        (throttled.status, throttled.headers["retry-after"].to_str().unwrap()),
+        (StatusCode::TOO_MANY_REQUESTS, "3")
+    );
+    assert_eq!(h.t.get("/sites/dev/_api/web", support::NOMETADATA).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b59_progress_is_reported_every_interval_of_processing() {
+    // 600× time: each slowed object (150 ms) takes 90 s of emulator time, more than the 60 s
+    // JobProgress interval.
+    let h = Harness::start_with(|s| s.clock_speed = 600.0).await;
+    h.rule(json!({ "action": "slow", "per_object_ms": 150 })).await;
+    let staged = h.stage(&h.small_package(3), &Staging::default(), false).await;
+    let job = h.submit(&staged, None).await;
+    let events = h.events_until_end(job).await;
+    let progress: Vec<&Value> = events.iter().filter(|e| e["Event"] == "JobProgress").collect();
+    assert!(progress.len() >= 3, "{:?}", names(&events));
+    let processed: Vec<u64> =
+        progress.iter().map(|e| e["ObjectsProcessed"].as_str().unwrap().parse().unwrap()).collect();
+    assert!(processed.windows(2).all(|w| w[0] <= w[1]), "cumulative: {processed:?}");
+    let end = last(&events, "JobEnd");
+    assert!(processed.last().unwrap() <= &end["ObjectsProcessed"].as_str().unwrap().parse::<u64>().unwrap());
+    for pair in progress.windows(2) {
+        let gap = seconds(pair[1]["Time"].as_str().unwrap()) - seconds(pair[0]["Time"].as_str().unwrap());
+        assert!(gap >= 60, "at least one interval apart: {gap} s");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b75_progress_expires_after_four_days() {
+    let h = Harness::start().await;
+    h.freeze().await;
+    let job = h.submit(&h.stage(&h.small_package(1), &Staging::default(), false).await, None).await;
+    h.advance(0.0).await;
+    assert_eq!(names(&h.events_until_end(job).await), ["JobQueued", "JobStart", "JobEnd"]);
+    h.advance(4.0 * 24.0 * 3600.0 - 1.0).await;
+    assert_eq!(h.progress(job, "0").await.status, StatusCode::OK, "still there a second before four days");
+    h.advance(2.0).await;
+    let expired = h.progress(job, "0").await;
+    assert_eq!(expired.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        support::sp_error(&expired.body),
+        ("-2147213146, Microsoft.SharePoint.SPException".into(), "Job status expired".into())
+    );
+}

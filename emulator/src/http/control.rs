@@ -69,13 +69,9 @@ struct Resume {
 }
 
 async fn resume(State(state): State<AppState>, body: Bytes) -> Response {
-    let resume: Resume = if body.is_empty() {
-        Resume::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(resume) => resume,
-            Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
-        }
+    let resume: Resume = match optional_body(&body) {
+        Ok(resume) => resume,
+        Err(refused) => return refused,
     };
     if let Some(speed) = resume.speed {
         state.jobs.clock.set_speed(speed);
@@ -236,18 +232,22 @@ struct Reset {
 /// Forgets jobs, rules and imported content (everything, or one site collection), deletes the
 /// storage the emulator provisioned, and provisions the declared sites again.
 async fn reset(State(state): State<AppState>, body: Bytes) -> Response {
-    let reset: Reset = if body.is_empty() {
-        Reset::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(reset) => reset,
-            Err(e) => return problem(StatusCode::BAD_REQUEST, &e.to_string()),
-        }
+    let reset: Reset = match optional_body(&body) {
+        Ok(reset) => reset,
+        Err(refused) => return refused,
     };
     match crate::server::reset(&state, reset.site.as_deref()).await {
         Ok(outcome) => Json(outcome).into_response(),
         Err(e) => problem(StatusCode::BAD_REQUEST, &e),
     }
+}
+
+/// A JSON body that may be left out (then every field takes its default).
+fn optional_body<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| problem(StatusCode::BAD_REQUEST, &e.to_string()))
 }
 
 fn problem(status: StatusCode, error: &str) -> Response {

@@ -9,7 +9,7 @@ pub mod middleware;
 pub mod odata;
 pub mod rest;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
@@ -25,8 +25,8 @@ pub struct AppState {
     pub store: Store,
     pub jobs: Arc<JobService>,
     pub storage: Arc<StorageAccount>,
-    /// Accepted bearer tokens; `None` accepts any non-empty token.
-    pub tokens: Option<Arc<HashSet<String>>>,
+    /// Accepted bearer tokens and their permissions; `None` accepts any non-empty token.
+    pub tokens: Option<Arc<HashMap<String, auth::Permission>>>,
     /// `host:port` for absolute URLs when a request carries no `Host` header.
     pub public_host: String,
     /// Site collections to provision again on reset.

@@ -220,6 +220,7 @@ impl JobService {
             job_id: Some(job.id),
             ordinal: None,
             containers: [&source.name, &manifest.name],
+            caller: None,
         };
         self.rules.take(&subject, &self.ids, |action| matches!(action, Action::QueueUnreachable).then_some(()))?;
         let host = queue.and_then(|q| q.service.host_str().map(str::to_string)).unwrap_or_default();

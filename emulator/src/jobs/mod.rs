@@ -33,7 +33,7 @@ use crate::storage::crypto::JobKey;
 use crate::storage::queues::Queue;
 
 pub use create::{CreateError, NewJob};
-use rules::{Action, RuleBook, Subject};
+use rules::{Action, CallerKind, RuleBook, Subject};
 
 /// Backend identifiers JobStart reports (stable per emulator).
 #[derive(Clone, Copy, Debug)]
@@ -131,6 +131,27 @@ pub struct JobService {
     cancellations: std::sync::Mutex<std::collections::HashSet<Uuid>>,
     /// While set, workers pick up nothing (a reset is under way).
     paused: std::sync::atomic::AtomicBool,
+}
+
+/// What the service's load does to one REST call (behaviours 167, 168).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pressure {
+    None,
+    /// Refused with 429/503 and `Retry-After`.
+    Throttled {
+        status: u16,
+        retry_after: u64,
+    },
+    /// Served, with `RateLimit-*` headers.
+    NearLimit(RateLimit),
+}
+
+/// The values of the `RateLimit-Limit`, `-Remaining` and `-Reset` headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub limit: u64,
+    pub remaining: u64,
+    pub reset: u64,
 }
 
 /// `GetMigrationJobStatus` values (behaviours 33–35).
@@ -255,18 +276,25 @@ impl JobService {
         Ok(false)
     }
 
-    /// The status and Retry-After of a `throttle` rule matching a REST call: `method` is the
-    /// Migration API method called, if any; a rule for endpoint `*` matches every call.
-    pub fn throttle(&self, site_url: &str, web_id: Uuid, method: Option<&str>) -> Option<(u16, u64)> {
-        let subject = Subject { site_url, web_id: Some(web_id), ..Default::default() };
-        self.rules.take(&subject, &self.ids, |action| match action {
-            Action::Throttle { endpoint, status, retry_after }
-                if endpoint == "*" || method.is_some_and(|m| m.eq_ignore_ascii_case(endpoint)) =>
-            {
-                Some((*status, *retry_after))
+    /// How a `throttle` or `near_limit` rule answers a REST call: `method` is the Migration API
+    /// method called, if any; a rule for endpoint `*` matches every call.
+    pub fn pressure(&self, site_url: &str, web_id: Uuid, method: Option<&str>, caller: CallerKind) -> Pressure {
+        let subject = Subject { site_url, web_id: Some(web_id), caller: Some(caller), ..Default::default() };
+        let throttled = self.rules.take(&subject, &self.ids, |action| match action {
+            Action::Throttle { endpoint, status, retry_after } if rules::names_endpoint(endpoint, method) => {
+                Some(Pressure::Throttled { status: *status, retry_after: *retry_after })
             }
             _ => None,
-        })
+        });
+        let near = || {
+            self.rules.take(&subject, &self.ids, |action| match action {
+                Action::NearLimit { endpoint, limit, remaining, reset } if rules::names_endpoint(endpoint, method) => {
+                    Some(Pressure::NearLimit(RateLimit { limit: *limit, remaining: *remaining, reset: *reset }))
+                }
+                _ => None,
+            })
+        };
+        throttled.or_else(near).unwrap_or(Pressure::None)
     }
 
     /// The CorrelationId of an event a request causes (open question Q18): the request's

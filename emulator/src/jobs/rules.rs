@@ -24,6 +24,9 @@ pub struct Rule {
     pub ordinal: Option<u64>,
     /// Text that must appear in the source or manifest container's name.
     pub container: Option<String>,
+    /// `app` or `delegated`: only calls made with that kind of token (throttling and
+    /// near-limit rules; behaviour 169).
+    pub caller: Option<CallerKind>,
     /// Chance of applying when everything else matches, in [0, 1]; drawn from `--seed`.
     pub probability: Option<f64>,
     /// How many times the rule applies at most; unlimited when absent.
@@ -64,6 +67,17 @@ pub enum Action {
         #[serde(default = "default_retry_after")]
         retry_after: u64,
     },
+    /// Successful calls of this endpoint (or `*`) carry `RateLimit-*` headers, as when the
+    /// app has used most of its per-minute budget (behaviour 168).
+    NearLimit {
+        endpoint: String,
+        #[serde(default = "default_rate_limit")]
+        limit: u64,
+        #[serde(default)]
+        remaining: u64,
+        #[serde(default = "default_retry_after")]
+        reset: u64,
+    },
     /// A JobFatalError at a stage of the attempt.
     Fail {
         stage: Stage,
@@ -86,6 +100,10 @@ impl Default for Action {
 
 fn default_throttle_status() -> u16 {
     429
+}
+
+fn default_rate_limit() -> u64 {
+    1200
 }
 
 fn default_retry_after() -> u64 {
@@ -114,6 +132,14 @@ impl Stage {
     }
 }
 
+/// The kind of token a call came with.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CallerKind {
+    App,
+    Delegated,
+}
+
 /// What a rule is matched against.
 #[derive(Clone, Debug, Default)]
 pub struct Subject<'a> {
@@ -122,6 +148,8 @@ pub struct Subject<'a> {
     pub job_id: Option<Uuid>,
     pub ordinal: Option<u64>,
     pub containers: [&'a str; 2],
+    /// For HTTP calls: the kind of token; `None` for job pickups and attempts.
+    pub caller: Option<CallerKind>,
 }
 
 /// What rules match a job on, owned, for code that keeps it across an attempt.
@@ -142,6 +170,7 @@ impl JobFacts {
             job_id: Some(self.job_id),
             ordinal: Some(self.ordinal),
             containers: [&self.containers[0], &self.containers[1]],
+            caller: None,
         }
     }
 }
@@ -178,13 +207,9 @@ impl Rule {
                 if !matches!(status, 429 | 503) {
                     return Err(RuleError(format!("status {status} is not 429 or 503")));
                 }
-                if endpoint != "*" && !MIGRATION_METHODS.iter().any(|m| m.eq_ignore_ascii_case(endpoint)) {
-                    return Err(RuleError(format!(
-                        "endpoint '{endpoint}' is not '*' or a Migration API method ({})",
-                        MIGRATION_METHODS.join(", ")
-                    )));
-                }
+                check_endpoint(endpoint)?;
             }
+            Action::NearLimit { endpoint, .. } => check_endpoint(endpoint)?,
             _ => {}
         }
         Ok(())
@@ -195,10 +220,26 @@ impl Rule {
         let web = self.web.is_none_or(|w| subject.web_id == Some(w));
         let job = self.job.is_none_or(|j| subject.job_id == Some(j));
         let ordinal = self.ordinal.is_none_or(|o| subject.ordinal == Some(o));
+        let caller = self.caller.is_none_or(|c| subject.caller == Some(c));
         let container =
             self.container.as_deref().is_none_or(|marker| subject.containers.iter().any(|c| c.contains(marker)));
-        site && web && job && ordinal && container
+        site && web && job && ordinal && container && caller
     }
+}
+
+fn check_endpoint(endpoint: &str) -> Result<(), RuleError> {
+    if endpoint == "*" || MIGRATION_METHODS.iter().any(|m| m.eq_ignore_ascii_case(endpoint)) {
+        return Ok(());
+    }
+    Err(RuleError(format!(
+        "endpoint '{endpoint}' is not '*' or a Migration API method ({})",
+        MIGRATION_METHODS.join(", ")
+    )))
+}
+
+/// Whether a rule's `endpoint` names the call: `*` names every call.
+pub fn names_endpoint(endpoint: &str, method: Option<&str>) -> bool {
+    endpoint == "*" || method.is_some_and(|m| m.eq_ignore_ascii_case(endpoint))
 }
 
 impl RuleBook {

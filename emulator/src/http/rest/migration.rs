@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::entities::{self, Key, Target};
 use crate::http::AppState;
+use crate::http::auth::Permission;
 use crate::http::error::SpError;
 use crate::http::odata::path::{Literal, Segment};
 use crate::http::odata::{Prop, Reply};
@@ -22,16 +23,19 @@ pub struct Signature {
     params: &'static [&'static str],
     /// Answers GET too (only GetMigrationJobProgress is documented with GET).
     allows_get: bool,
+    /// What the caller's token must grant (behaviour 76; api.md §11).
+    pub permission: Permission,
 }
 
 const CREATE: &[&str] = &["gWebId", "azureContainerSourceUri", "azureContainerManifestUri", "azureQueueReportUri"];
 
 const METHODS: &[Signature] = &[
-    Signature { name: "CreateMigrationJob", params: CREATE, allows_get: false },
+    Signature { name: "CreateMigrationJob", params: CREATE, allows_get: false, permission: Permission::FullControl },
     Signature {
         name: "CreateMigrationJobEncrypted",
         params: &["gWebId", "azureContainerSourceUri", "azureContainerManifestUri", "azureQueueReportUri", "options"],
         allows_get: false,
+        permission: Permission::FullControl,
     },
     Signature {
         name: "CreateMigrationIngestionJob",
@@ -43,14 +47,25 @@ const METHODS: &[Signature] = &[
             "ingestionTaskKey",
         ],
         allows_get: false,
+        permission: Permission::FullControl,
     },
-    Signature { name: "GetMigrationJobStatus", params: &["id"], allows_get: false },
-    Signature { name: "GetMigrationJobProgress", params: &["jobId", "nextToken"], allows_get: true },
+    Signature { name: "GetMigrationJobStatus", params: &["id"], allows_get: false, permission: Permission::Read },
+    Signature {
+        name: "GetMigrationJobProgress",
+        params: &["jobId", "nextToken"],
+        allows_get: true,
+        permission: Permission::Read,
+    },
     // api.md §1.1: POST, GET tolerated.
-    Signature { name: "GetMigrationStatus", params: &[], allows_get: true },
-    Signature { name: "DeleteMigrationJob", params: &["id"], allows_get: false },
-    Signature { name: "ProvisionMigrationContainers", params: &[], allows_get: false },
-    Signature { name: "ProvisionMigrationQueue", params: &[], allows_get: false },
+    Signature { name: "GetMigrationStatus", params: &[], allows_get: true, permission: Permission::Read },
+    Signature { name: "DeleteMigrationJob", params: &["id"], allows_get: false, permission: Permission::FullControl },
+    Signature {
+        name: "ProvisionMigrationContainers",
+        params: &[],
+        allows_get: false,
+        permission: Permission::FullControl,
+    },
+    Signature { name: "ProvisionMigrationQueue", params: &[], allows_get: false, permission: Permission::FullControl },
 ];
 
 /// The method a `site/<Method>` path calls, if it is one of the Migration API's.

@@ -11,18 +11,20 @@ mod resolve;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::AppState;
-use super::auth;
+use super::auth::{self, Permission};
 use super::error::SpError;
 use super::middleware::RequestId;
 use super::odata::path::{self, Segment};
 use super::odata::query::QueryOptions;
 use super::odata::{self, Format, Renderer};
+use crate::jobs::rules::CallerKind;
+use crate::jobs::{Pressure, RateLimit};
 use crate::site::Db;
 use entities::{Key, Target};
 use resolve::{Outcome, Resource};
@@ -30,12 +32,22 @@ use resolve::{Outcome, Resource};
 /// The fallback handler: everything outside `/_emulator/`.
 pub async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let format = Format::from_accept(request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()));
-    match serve(&state, request, format).await {
+    let mut near_limit = None;
+    let mut response = match serve(&state, request, format, &mut near_limit).await {
         Ok(Served::Json(body)) => json_response(StatusCode::OK, format, &body),
         Ok(Served::Content { sha256, size }) => content_response(&state, &sha256, size).await,
         Ok(Served::Throttled { status, retry_after }) => throttled_response(status, retry_after),
         Err(error) => error_response(format, &error),
+    };
+    if let Some(RateLimit { limit, remaining, reset }) = near_limit {
+        let headers = response.headers_mut();
+        for (name, value) in
+            [("ratelimit-limit", limit), ("ratelimit-remaining", remaining), ("ratelimit-reset", reset)]
+        {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        }
     }
+    response
 }
 
 /// A successful answer: JSON in the negotiated format, or a file body.
@@ -47,13 +59,19 @@ enum Served {
     },
     /// A `throttle` rule answered instead (behaviour 167).
     Throttled {
-        status: StatusCode,
+        status: u16,
         retry_after: u64,
     },
 }
 
-async fn serve(state: &AppState, request: Request, format: Format) -> Result<Served, SpError> {
-    auth::check(request.headers(), state.tokens.as_deref())?;
+/// Serves one call; `near_limit` receives the `RateLimit-*` values a `near_limit` rule adds.
+async fn serve(
+    state: &AppState,
+    request: Request,
+    format: Format,
+    near_limit: &mut Option<RateLimit>,
+) -> Result<Served, SpError> {
+    let caller = auth::check(request.headers(), state.tokens.as_deref())?;
 
     let raw_path = request.uri().path().to_string();
     let Some((web_part, api_part)) = split_at_api(&raw_path) else {
@@ -71,12 +89,15 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Ser
     let target = Target { origin, site, web };
 
     let method_name = migration::recognise(&segments).map(|(signature, _)| signature.name);
-    if let Some((status, retry_after)) = state.jobs.throttle(&target.site.url, target.web.id, method_name) {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-        return Ok(Served::Throttled { status, retry_after });
+    let kind = if caller.delegated { CallerKind::Delegated } else { CallerKind::App };
+    match state.jobs.pressure(&target.site.url, target.web.id, method_name, kind) {
+        Pressure::None => {}
+        Pressure::Throttled { status, retry_after } => return Ok(Served::Throttled { status, retry_after }),
+        Pressure::NearLimit(rate_limit) => *near_limit = Some(rate_limit),
     }
 
     if let Some((signature, call)) = migration::recognise(&segments) {
+        caller.require(signature.permission)?;
         let body = axum::body::to_bytes(request.into_body(), MAX_BODY)
             .await
             .map_err(|e| SpError::invalid_body(&e.to_string()))?;
@@ -88,6 +109,7 @@ async fn serve(state: &AppState, request: Request, format: Format) -> Result<Ser
             .map(Served::Json);
     }
 
+    caller.require(Permission::Read)?;
     state
         .store
         .call(move |db| {
@@ -188,7 +210,8 @@ pub fn json_response(status: StatusCode, format: Format, body: &Value) -> Respon
 
 /// SharePoint's throttling answer: the status, `Retry-After` in seconds, and an empty JSON
 /// object (api.md §12; the body is not documented).
-fn throttled_response(status: StatusCode, retry_after: u64) -> Response {
+fn throttled_response(status: u16, retry_after: u64) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
     let mut response = (status, Body::from("{}")).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
