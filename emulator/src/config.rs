@@ -34,7 +34,7 @@ pub enum Profile {
     /// Jobs are picked up at once; no artificial delay.
     #[default]
     Instant,
-    /// A pickup delay (30 s of emulator time), as a real queue has.
+    /// A pickup delay (2 minutes of emulator time), as a real queue has.
     Realistic,
 }
 
@@ -81,7 +81,7 @@ pub struct ServeOptions {
     #[arg(long, env = "SPMIG_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
 
-    /// File of accepted bearer tokens, one per line [default: accept any non-empty token]
+    /// File of accepted bearer tokens and their permissions [default: accept any non-empty token, full control]
     #[arg(long, env = "SPMIG_TOKENS", value_name = "FILE")]
     pub tokens: Option<PathBuf>,
 
