@@ -135,3 +135,32 @@ fn every_numbered_test_is_listed_on_each_of_its_rows() {
         }
     }
 }
+
+/// The README's configuration table names every flag of `spmig serve` with its variable, and
+/// its admin table every route of the emulator's own API.
+#[test]
+fn readme_documents_every_flag_and_admin_route() {
+    use clap::CommandFactory;
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let cli = spmig::cli::Cli::command();
+    let serve = cli.find_subcommand("serve").expect("a serve subcommand");
+    for arg in serve.get_arguments() {
+        let Some(flag) = arg.get_long() else { continue };
+        if flag == "help" {
+            continue;
+        }
+        let env = arg.get_env().map(|e| e.to_string_lossy().into_owned()).expect("every flag has a variable");
+        let row = readme
+            .lines()
+            .find(|line| line.starts_with(&format!("| `--{flag}")))
+            .unwrap_or_else(|| panic!("the README's configuration table has no row for --{flag}"));
+        assert!(row.contains(&format!("`{env}`")), "the row for --{flag} does not name {env}: {row}");
+    }
+    let sources =
+        ["admin.rs", "control.rs"].map(|f| std::fs::read_to_string(repo().join("emulator/src/http").join(f)).unwrap());
+    for source in sources {
+        for route in source.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+            assert!(readme.contains(route), "the README does not document {route}");
+        }
+    }
+}
