@@ -1,16 +1,21 @@
-//! Migration jobs: creation with its checks, the queue and its scheduler, status and the
-//! event stream.
+//! Migration jobs: creation with its checks (`create`, `sas_policy`), provisioned storage
+//! (`provisioning`), the queue's workers (`scheduler`) and one attempt (`attempt`, with its
+//! `interruptions`), what clients ask of the queue (`status`), the service conditions tests
+//! set (`rules`, `pressure`) and the levers they pull (`control`).
 //!
 //! Every event is committed to SQLite before it is sent to the client's queue or served by
 //! GetMigrationJobProgress; a job that survives a restart resumes with its next attempt.
 
 mod attempt;
+mod control;
 pub mod create;
 mod interruptions;
+mod pressure;
 pub mod provisioning;
 pub mod rules;
 pub mod sas_policy;
 mod scheduler;
+mod status;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,14 +31,16 @@ use crate::ids::Ids;
 use crate::report::events::{Event, EventKind};
 use crate::report::queue_message;
 use crate::site::Store;
-use crate::site::jobs::{JobRecord, JobState, StoredEvent};
+use crate::site::jobs::JobRecord;
 use crate::site::spec::derived_id;
 use crate::storage::StorageAccount;
 use crate::storage::crypto::JobKey;
 use crate::storage::queues::Queue;
 
 pub use create::{CreateError, NewJob};
-use rules::{Action, CallerKind, RuleBook, Subject};
+pub use pressure::{Pressure, RateLimit};
+use rules::RuleBook;
+pub use status::{ProgressError, STATUS_NONE, STATUS_PROCESSING, STATUS_QUEUED};
 
 /// Backend identifiers JobStart reports (stable per emulator).
 #[derive(Clone, Copy, Debug)]
@@ -133,40 +140,6 @@ pub struct JobService {
     paused: std::sync::atomic::AtomicBool,
 }
 
-/// What the service's load does to one REST call (behaviours 167, 168).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pressure {
-    None,
-    /// Refused with 429/503 and `Retry-After`.
-    Throttled {
-        status: u16,
-        retry_after: u64,
-    },
-    /// Served, with `RateLimit-*` headers.
-    NearLimit(RateLimit),
-}
-
-/// The values of the `RateLimit-Limit`, `-Remaining` and `-Reset` headers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimit {
-    pub limit: u64,
-    pub remaining: u64,
-    pub reset: u64,
-}
-
-/// `GetMigrationJobStatus` values (behaviours 33–35).
-pub const STATUS_NONE: i32 = 0;
-pub const STATUS_QUEUED: i32 = 2;
-pub const STATUS_PROCESSING: i32 = 4;
-
-/// Why GetMigrationJobProgress cannot answer.
-#[derive(Debug, PartialEq, Eq)]
-pub enum ProgressError {
-    NotFound,
-    Expired,
-    Internal(String),
-}
-
 impl JobService {
     pub fn new(
         store: Store,
@@ -228,85 +201,11 @@ impl JobService {
         derived_id("database", &site_id.to_string())
     }
 
-    /// GetMigrationJobStatus: the job's place in this site's queue.
-    pub async fn status(&self, site_id: Uuid, job_id: Uuid) -> Result<i32, String> {
-        let job = self.store.call(move |db| db.job(job_id)).await.map_err(|e| e.to_string())?;
-        Ok(match job {
-            Some(job) if job.site_id == site_id => match job.state {
-                JobState::Created | JobState::Queued => STATUS_QUEUED,
-                JobState::Processing => STATUS_PROCESSING,
-                JobState::Ended => STATUS_NONE,
-            },
-            _ => STATUS_NONE,
-        })
-    }
-
-    /// GetMigrationStatus: the jobs in this site's queue with their state (behaviour 47).
-    pub async fn queue(&self, site_id: Uuid) -> Result<Vec<(Uuid, i32)>, String> {
-        let jobs = self.store.call(move |db| db.queued_jobs(site_id)).await.map_err(|e| e.to_string())?;
-        Ok(jobs
-            .into_iter()
-            .filter_map(|(id, state)| match state {
-                JobState::Queued => Some((id, STATUS_QUEUED)),
-                JobState::Processing => Some((id, STATUS_PROCESSING)),
-                // A job whose creation call has not returned is not in the queue yet.
-                JobState::Created | JobState::Ended => None,
-            })
-            .collect())
-    }
-
-    /// DeleteMigrationJob (open question Q16): a waiting job leaves the queue with JobDeleted
-    /// (behaviour 46); a running one is cancelled at its next checkpoint, with the user
-    /// cancellation sequence (behaviour 65). False for jobs that ended or are unknown.
-    pub async fn delete(&self, site_id: Uuid, job_id: Uuid, request_id: Uuid) -> Result<bool, String> {
-        let now = self.now();
-        let job = self.store.call(move |db| db.job(job_id)).await.map_err(|e| e.to_string())?;
-        let Some(job) = job.filter(|job| job.site_id == site_id) else { return Ok(false) };
-        if self.store.call(move |db| db.end_if_queued(job_id, now)).await.map_err(|e| e.to_string())? {
-            self.emit_between_attempts(&job, EventKind::JobDeleted, self.request_correlation(request_id)).await;
-            tracing::info!(job = %job_id, "job deleted from the queue");
-            return Ok(true);
-        }
-        let job = self.store.call(move |db| db.job(job_id)).await.map_err(|e| e.to_string())?;
-        if job.is_some_and(|job| job.state == JobState::Processing) {
-            self.cancellations.lock().unwrap_or_else(|e| e.into_inner()).insert(job_id);
-            tracing::info!(job = %job_id, "cancellation of a running job requested");
-            return Ok(true);
-        }
-        Ok(false)
-    }
-
-    /// How a `throttle` or `near_limit` rule answers a REST call: `method` is the Migration API
-    /// method called, if any; a rule for endpoint `*` matches every call.
-    pub fn pressure(&self, site_url: &str, web_id: Uuid, method: Option<&str>, caller: CallerKind) -> Pressure {
-        let subject = Subject { site_url, web_id: Some(web_id), caller: Some(caller), ..Default::default() };
-        let throttled = self.rules.take(&subject, &self.ids, |action| match action {
-            Action::Throttle { endpoint, status, retry_after } if rules::names_endpoint(endpoint, method) => {
-                Some(Pressure::Throttled { status: *status, retry_after: *retry_after })
-            }
-            _ => None,
-        });
-        let near = || {
-            self.rules.take(&subject, &self.ids, |action| match action {
-                Action::NearLimit { endpoint, limit, remaining, reset } if rules::names_endpoint(endpoint, method) => {
-                    Some(Pressure::NearLimit(RateLimit { limit: *limit, remaining: *remaining, reset: *reset }))
-                }
-                _ => None,
-            })
-        };
-        throttled.or_else(near).unwrap_or(Pressure::None)
-    }
-
     /// The CorrelationId of an event a request causes (open question Q18): the request's
     /// SPRequestGuid; with `--seed`, the next seeded id instead, because request ids depend on
     /// how often a client polls and so cannot repeat from run to run.
     fn request_correlation(&self, request_id: Uuid) -> Uuid {
         if self.ids.is_seeded() { self.ids.uuid() } else { request_id }
-    }
-
-    /// Whether DeleteMigrationJob asked to cancel this running job; the request is consumed.
-    pub(crate) fn take_cancellation(&self, job_id: Uuid) -> bool {
-        self.cancellations.lock().unwrap_or_else(|e| e.into_inner()).remove(&job_id)
     }
 
     /// Emits an event outside a processing attempt (JobPostponed, JobCancelled by the system,
@@ -325,31 +224,6 @@ impl JobService {
         if let Err(e) = self.emit(job, queue.as_ref(), &event).await {
             tracing::error!(job = %job.id, error = %e, "could not record an event");
         }
-    }
-
-    /// GetMigrationJobProgress: the events after `token` and the next token (behaviours
-    /// 71–73). The token is the sequence number of the last event returned.
-    pub async fn progress(&self, site_id: Uuid, job_id: Uuid, token: u64) -> Result<(Vec<String>, u64), ProgressError> {
-        let now = self.clock.now();
-        let retention = self.settings.retention;
-        let found = self
-            .store
-            .call(move |db| -> Result<_, crate::site::Error> {
-                let Some(job) = db.job(job_id)? else {
-                    return Ok(None);
-                };
-                Ok(Some((job, db.events_after(job_id, token)?)))
-            })
-            .await
-            .map_err(|e| ProgressError::Internal(e.to_string()))?;
-        let Some((job, events)) = found.filter(|(job, _)| job.site_id == site_id) else {
-            return Err(ProgressError::NotFound);
-        };
-        if job.ended.is_some_and(|ended| now - ended > retention) {
-            return Err(ProgressError::Expired);
-        }
-        let next = events.last().map_or(token, |e| e.seq);
-        Ok((events.into_iter().map(|StoredEvent { body, .. }| body).collect(), next))
     }
 
     /// Commits an event, sends it to the job's queue, if any, then publishes it to the progress
@@ -374,72 +248,6 @@ impl JobService {
     /// Wakes a worker: a job became due.
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
-    }
-
-    /// Moves the clock forward, then returns once everything that fell due has run: no job is
-    /// due and no attempt is running.
-    pub async fn advance(&self, by: Duration) {
-        self.clock.advance(by);
-        self.settle().await;
-    }
-
-    /// Stops picking up jobs, cancels the running ones, and returns once none runs.
-    pub async fn pause(&self) {
-        self.paused.store(true, std::sync::atomic::Ordering::SeqCst);
-        let running = self.store.call(|db| db.jobs()).await.unwrap_or_default();
-        self.cancellations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(running.iter().filter(|j| j.state == JobState::Processing).map(|j| j.id));
-        while self.running.load(std::sync::atomic::Ordering::SeqCst) > 0 {
-            tokio::select! {
-                _ = self.idle.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
-            }
-        }
-    }
-
-    /// Undoes [`JobService::pause`].
-    pub fn unpause(&self) {
-        self.paused.store(false, std::sync::atomic::Ordering::SeqCst);
-        self.cancellations.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        self.wake.notify_waiters();
-    }
-
-    pub(crate) fn is_paused(&self) -> bool {
-        self.paused.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Back to the start: the config file's rules, and with `--seed` the seeded id stream and
-    /// clock; without a seed the clock restarts at real time.
-    pub fn restart_rules_ids_and_clock(&self) {
-        self.rules.clear();
-        self.rules.add(self.settings.startup_rules.clone());
-        match self.settings.seed {
-            Some(seed) => {
-                self.ids.reseed(seed);
-                self.clock.restart(crate::clock::SEEDED_EPOCH, self.settings.clock_speed, true);
-            }
-            None => self.clock.restart(OffsetDateTime::now_utc(), self.settings.clock_speed, false),
-        }
-    }
-
-    /// Waits until no queued job is due and no attempt runs.
-    pub async fn settle(&self) {
-        loop {
-            self.wake.notify_waiters();
-            if self.running.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-                let now = self.now();
-                let due = self.store.call(move |db| db.has_due_job(now)).await.unwrap_or(false);
-                if !due && self.running.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-                    return;
-                }
-            }
-            tokio::select! {
-                _ = self.idle.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
-            }
-        }
     }
 
     pub(crate) fn now(&self) -> OffsetDateTime {
