@@ -92,6 +92,21 @@ pub enum Action {
     Slow { per_object_ms: u64 },
 }
 
+impl Action {
+    /// The action's name as rules spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Postpone { .. } => "postpone",
+            Action::Throttle { .. } => "throttle",
+            Action::NearLimit { .. } => "near_limit",
+            Action::Fail { .. } => "fail",
+            Action::CancelByUser { .. } => "cancel_by_user",
+            Action::QueueUnreachable => "queue_unreachable",
+            Action::Slow { .. } => "slow",
+        }
+    }
+}
+
 impl Default for Action {
     fn default() -> Self {
         Action::Postpone { reason_code: 1, minutes: None }
@@ -191,6 +206,22 @@ impl Rule {
             && !(0.0..=1.0).contains(&p)
         {
             return Err(RuleError(format!("probability {p} is not between 0 and 1")));
+        }
+        // Matchers the action's subject never has would silently never match.
+        let http_call = matches!(self.action, Action::Throttle { .. } | Action::NearLimit { .. });
+        let unusable = if http_call {
+            [("job", self.job.is_some()), ("ordinal", self.ordinal.is_some()), ("container", self.container.is_some())]
+                .into_iter()
+                .find(|(_, set)| *set)
+        } else if self.caller.is_some() {
+            Some(("caller", true))
+        } else if matches!(self.action, Action::QueueUnreachable) && self.ordinal.is_some() {
+            Some(("ordinal", true))
+        } else {
+            None
+        };
+        if let Some((field, _)) = unusable {
+            return Err(RuleError(format!("'{field}' cannot be matched by a {} rule", self.action.name())));
         }
         match &self.action {
             Action::Postpone { reason_code, minutes } => {
@@ -330,6 +361,10 @@ mod tests {
             Action::Throttle { endpoint: "GetMigrationJobProgress".into(), status: 429, retry_after: 10 }
         );
         assert!(serde_json::from_str::<Rule>(r#"{"action":"explode"}"#).is_err());
+        let never: Rule = serde_json::from_str(r#"{"action":"throttle","endpoint":"*","ordinal":2}"#).unwrap();
+        assert_eq!(never.check().unwrap_err().to_string(), "'ordinal' cannot be matched by a throttle rule");
+        let never: Rule = serde_json::from_str(r#"{"action":"slow","per_object_ms":5,"caller":"app"}"#).unwrap();
+        assert!(never.check().is_err());
         assert!(
             serde_json::from_str::<Rule>(r#"{"action":"postpone","reason_code":1,"minuts":5}"#).is_err(),
             "typos are refused"
