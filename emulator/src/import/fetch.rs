@@ -5,6 +5,7 @@
 use std::io::{self, Read, Seek};
 
 use md5::{Digest, Md5};
+use quickxorhash::QuickXorHash;
 
 use super::ImportContext;
 use super::problems::{self, Subject};
@@ -63,14 +64,24 @@ pub fn package_file(ctx: &ImportContext<'_>, name: &str) -> Result<PackageFile, 
     Ok(PackageFile::Found(spool))
 }
 
+/// What the manifest says about one content blob (a `File` or version `File` element).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Declared<'a> {
+    pub md5: Option<&'a str>,
+    pub iv: Option<&'a str>,
+    /// `Checksum`: the QuickXorHash of the plaintext.
+    pub checksum: Option<&'a str>,
+}
+
 /// Downloads `file_value` from the source container into the content store: latest snapshot
-/// only, MD5 checked over the bytes as stored, decrypted for encrypted jobs.
+/// only, decrypted for encrypted jobs, its integrity checked (storage.md §5.1): the
+/// QuickXorHash of the plaintext when the manifest has a `Checksum`, else the MD5 of the bytes
+/// as stored.
 pub fn content_version(
     ctx: &ImportContext<'_>,
     subject: &Subject,
     file_value: &str,
-    manifest_md5: Option<&str>,
-    manifest_iv: Option<&str>,
+    declared: Declared<'_>,
 ) -> Result<StoredContent, Problem> {
     let found = ctx
         .runtime
@@ -82,27 +93,37 @@ pub fn content_version(
         Lookup::NoSnapshot(_) => return Err(subject.blob_without_snapshot(file_value)),
         Lookup::Snapshot(blob) => blob,
     };
-    let expected_md5 = expected_md5(subject, file_value, manifest_md5, &blob)?;
+    let expected = match declared.checksum {
+        // Behaviour 146: with a Checksum, the MD5 is not needed (nor checked).
+        Some(text) => {
+            Expected::QuickXor(base64_of_len(text, QUICK_XOR_LEN).ok_or_else(|| subject.checksum_mismatch(file_value))?)
+        }
+        None => Expected::Md5(expected_md5(subject, file_value, declared.md5, &blob)?),
+    };
     let iv = match &ctx.key {
         None => None,
         Some(_) => {
-            let text = manifest_iv.or(blob.iv());
+            let text = declared.iv.or(blob.iv());
             let iv = text.and_then(|t| base64_of_len(t, IV_LEN)).ok_or_else(|| subject.decrypt_failed(file_value))?;
             Some(<[u8; IV_LEN]>::try_from(iv).expect("length checked"))
         }
     };
     let reader =
         ctx.source.reader(&blob, ctx.runtime.clone()).map_err(|e| subject.storage_failed(file_value, &e.message))?;
-    let mut hashing = Md5Reader { inner: reader, md5: Md5::new() };
-    let (stored, md5) = match (&ctx.key, iv) {
+    let hashing = Md5Reader { inner: reader, md5: Md5::new() };
+    let (stored, md5, quick_xor) = match (&ctx.key, iv) {
         (Some(key), Some(iv)) => {
-            let mut plain = DecryptingReader::new(hashing, key, &iv);
+            let mut plain =
+                QuickXorReader { inner: DecryptingReader::new(hashing, key, &iv), hash: QuickXorHash::new() };
             let stored = ctx.store.content().put(&mut plain);
-            (stored, plain.into_inner().md5.finalize().to_vec())
+            let quick_xor = plain.hash.finalize().to_vec();
+            (stored, plain.inner.into_inner().md5.finalize().to_vec(), quick_xor)
         }
         _ => {
-            let stored = ctx.store.content().put(&mut hashing);
-            (stored, hashing.md5.finalize().to_vec())
+            let mut plain = QuickXorReader { inner: hashing, hash: QuickXorHash::new() };
+            let stored = ctx.store.content().put(&mut plain);
+            let quick_xor = plain.hash.finalize().to_vec();
+            (stored, plain.inner.md5.finalize().to_vec(), quick_xor)
         }
     };
     let content = match stored {
@@ -112,11 +133,22 @@ pub fn content_version(
         }
         Err(e) => return Err(subject.storage_failed(file_value, &e.to_string())),
     };
-    // Behaviours 148, 149: the hash of the bytes as stored must be the declared one.
-    if md5 != expected_md5 {
-        return Err(subject.md5_mismatch(file_value));
+    match expected {
+        // Behaviours 148, 149: the MD5 of the bytes as stored must be the declared one.
+        Expected::Md5(declared) if declared != md5 => Err(subject.md5_mismatch(file_value)),
+        // Behaviour 146: the QuickXorHash is over the plaintext.
+        Expected::QuickXor(declared) if declared != quick_xor => Err(subject.checksum_mismatch(file_value)),
+        _ => Ok(content),
     }
-    Ok(content)
+}
+
+/// Length of a QuickXorHash (160 bits).
+const QUICK_XOR_LEN: usize = 20;
+
+/// The hash a content blob is checked against.
+enum Expected {
+    Md5(Vec<u8>),
+    QuickXor(Vec<u8>),
 }
 
 /// The MD5 to check against: the manifest's `MD5Hash`, else the blob's Content-MD5
@@ -138,6 +170,20 @@ fn expected_md5(
         }
         (None, Some(stored)) => Ok(stored.clone()),
         (None, None) => Err(subject.md5_missing(file_value)),
+    }
+}
+
+/// QuickXorHashes what passes through.
+struct QuickXorReader<R> {
+    inner: R,
+    hash: QuickXorHash,
+}
+
+impl<R: Read> Read for QuickXorReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.hash.update(&out[..n]);
+        Ok(n)
     }
 }
 

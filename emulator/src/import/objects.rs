@@ -177,14 +177,16 @@ impl<'c, 'a> Importer<'c, 'a> {
                 .attr("FileValue")
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| subject.invalid_value("FileValue", ""))?;
+            if !crate::package::values::is_contained_blob_name(file_value) {
+                return Err(subject.file_value_outside_container(file_value));
+            }
             let fetching = report.now();
-            let stored = fetch::content_version(
-                self.ctx,
-                subject,
-                file_value,
-                entry.attr("MD5Hash"),
-                entry.attr("InitializationVector"),
-            )?;
+            let declared = fetch::Declared {
+                md5: entry.attr("MD5Hash"),
+                iv: entry.attr("InitializationVector"),
+                checksum: entry.attr("Checksum"),
+            };
+            let stored = fetch::content_version(self.ctx, subject, file_value, declared)?;
             download += report.elapsed(fetching);
             let number = entry.attr("Version").and_then(parse_version_label).unwrap_or((index as i64 + 1) * 512);
             versions.retain(|v| v.version != number);

@@ -105,6 +105,22 @@ impl Subject {
         )
     }
 
+    pub fn file_value_outside_container(&self, file_value: &str) -> Problem {
+        let message = format!("The FileValue '{file_value}' is not a valid blob name.");
+        explained(
+            self.problem(ARGUMENT_CODE, "System.ArgumentException", message),
+            "Behaviour 131: FileValue is a blob name relative to the source container's root: no leading '/', no \
+             '.' or '..' parts, no backslashes.",
+        )
+    }
+
+    pub fn checksum_mismatch(&self, file_value: &str) -> Problem {
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Checksum mismatch for file {file_value}.")),
+            "Behaviour 146: Checksum must be the base64 QuickXorHash (20 bytes) of the file before encryption.",
+        )
+    }
+
     pub fn decrypt_failed(&self, file_value: &str) -> Problem {
         explained(
             self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to decrypt blob '{file_value}'.")),

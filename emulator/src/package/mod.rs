@@ -2,5 +2,6 @@
 //! and manifest objects. Pure functions over readers and values: no storage, no site model.
 
 pub mod files;
+pub mod schema;
 pub mod values;
 pub mod xml;

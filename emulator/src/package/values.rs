@@ -36,6 +36,17 @@ pub fn base64_of_len(text: &str, len: usize) -> Option<Vec<u8>> {
     BASE64.decode(text.trim()).ok().filter(|bytes| bytes.len() == len)
 }
 
+/// Whether a `FileValue` names a blob inside the source container and nothing else
+/// (behaviour 131): a relative name whose `/`-separated parts are neither empty, `.` nor `..`,
+/// without backslashes (URL stacks read them as `/`) or control characters. Anything else
+/// could, once in a URL, address a blob outside the container.
+pub fn is_contained_blob_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 1024
+        && !name.chars().any(|c| c == '\\' || c.is_control())
+        && name.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+}
+
 /// The server-relative URL a manifest `Url` denotes inside the web at `web_url`. Generators
 /// write web-relative (`Shared Documents/a.txt`), server-relative with or without the leading
 /// slash (`sites/dev/Shared Documents/a.txt`), or relative to the root (`/Shared Documents/a.txt`
@@ -112,5 +123,20 @@ mod tests {
         assert_eq!(leaf("/a/b/c.txt"), "c.txt");
         assert_eq!(parent("/a/b/c.txt"), "/a/b");
         assert_eq!(parent("/a"), "/");
+    }
+}
+
+#[cfg(test)]
+mod blob_name_tests {
+    use super::is_contained_blob_name;
+
+    #[test]
+    fn b131_file_values_stay_inside_the_container() {
+        for good in ["00000000.dat", "Projects/2021/report.docx", "a b/c'd.txt", "{guid}.dat", "..dat", "a/...b"] {
+            assert!(is_contained_blob_name(good), "{good}");
+        }
+        for bad in ["", "/abs.dat", "../other/x.dat", "a/../../x", "a//b", "./a", "a\\b", "a\u{0}b", "dir/"] {
+            assert!(!is_contained_blob_name(bad), "{bad:?}");
+        }
     }
 }

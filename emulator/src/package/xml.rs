@@ -54,6 +54,9 @@ pub struct Element {
     /// untrimmed, so indentation between children is included. References are expanded and line
     /// breaks normalised to `\n`, as .NET reports text.
     pub text: String,
+    /// How many child elements precede the first character data that is not whitespace, if
+    /// there is any: a schema validator reports such text where it stands among the children.
+    pub text_after: Option<usize>,
     /// Where the element's name starts (one past its `<`), which is what .NET's
     /// `IXmlLineInfo` reports for an element.
     pub line: u64,
@@ -281,7 +284,13 @@ fn read_subtree<R: BufRead>(parser: &mut Parser<R>, top: Element) -> Result<Elem
         match node {
             Node::Start { element, self_closing: true } => current.children.push(element),
             Node::Start { element, .. } => ancestors.push(std::mem::replace(&mut current, element)),
-            Node::Text => current.text.push_str(parser.text()),
+            Node::Text => {
+                let text = parser.text();
+                if current.text_after.is_none() && !text.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+                    current.text_after = Some(current.children.len());
+                }
+                current.text.push_str(text);
+            }
             Node::End => match ancestors.pop() {
                 Some(parent) => {
                     let finished = std::mem::replace(&mut current, parent);

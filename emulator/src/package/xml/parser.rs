@@ -341,6 +341,7 @@ impl<R: BufRead> Parser<R> {
             attributes,
             children: Vec::new(),
             text: String::new(),
+            text_after: None,
             line: name_at.line,
             column: name_at.column,
         })
