@@ -333,6 +333,9 @@ class BuiltPackage:
     def manifest_objects(self) -> int:
         return self.package.blobs()["Manifest.xml"].count(b"<SPObject ")
 
+    def users(self) -> int:
+        return self.package.blobs()["UserGroup.xml"].count(b"<User ")
+
     def item_guid(self, path: str) -> str:
         """The SPListItem Id the manifest gives the item of the file at `path`."""
         root = ElementTree.fromstring(self.package.blobs()["Manifest.xml"])
@@ -362,6 +365,8 @@ def build_package(target: Target, spec: PackageSpec, like: BuiltPackage | None =
         root_folder_id=target.root_folder_id,  # the builder's default (the list id) is wrong for a real library
         namespace=namespace,
     )
+    # A package without users draws a warning from the service (behaviour 110).
+    builder.add_user("i:0#.f|membership|e2e@contoso.com", name="E2E")
     folder_ids = {path: builder.add_folder(path) for path in spec.folders}
     file_ids, item_ids = {}, {}
     for f in spec.files:

@@ -41,7 +41,8 @@ def _import_and_check(env: h.TestEnv, key: bytes | None) -> None:
         "BytesProcessedOnlyCurrentVersion": str(spec.bytes_current),
         "TotalErrors": "0",
         "TotalWarnings": "0",
-        "TotalExpectedSPObjects": str(built.manifest_objects()),
+        # Manifest objects and UserGroup.xml's users (open question Q22).
+        "TotalExpectedSPObjects": str(built.manifest_objects() + built.users()),
     }, counters
     assert end["IsShallowCopy"] == "False"
     stats = json.loads(end["ObjectsStatsByType"])

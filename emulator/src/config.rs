@@ -51,6 +51,17 @@ pub enum SasEnforcement {
     Off,
 }
 
+/// Whether a package without `SourceType` fails (behaviours 93, 94).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceTypeMode {
+    /// JobFatalError, as the service does since April 2023.
+    #[default]
+    Require,
+    /// A JobWarning, as between October 2022 and the cut-over.
+    Warn,
+}
+
 /// The settings of `serve`, each optional so that layers can be told apart.
 #[derive(Clone, Debug, Default, Args, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +117,16 @@ pub struct ServeOptions {
     #[arg(long, env = "SPMIG_WORKERS", value_name = "N")]
     pub workers: Option<usize>,
 
+    /// What a package without SourceType gets [default: require]
+    #[arg(long, env = "SPMIG_SOURCETYPE_MODE", value_enum)]
+    pub sourcetype_mode: Option<SourceTypeMode>,
+
+    /// Read manifest-container files only from snapshots, as the service documents
+    /// (real clients often do not snapshot them) [default: false]
+    #[arg(long, env = "SPMIG_REQUIRE_MANIFEST_SNAPSHOTS", value_name = "BOOL", num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub require_manifest_snapshots: Option<bool>,
+
     /// Rules that postpone, throttle or fail jobs (config file only: `[[rules]]` tables)
     #[arg(skip)]
     #[serde(default)]
@@ -159,6 +180,8 @@ pub struct Settings {
     pub seed: Option<u64>,
     pub sas_enforcement: SasEnforcement,
     pub workers: usize,
+    pub sourcetype_mode: SourceTypeMode,
+    pub require_manifest_snapshots: bool,
     pub rules: Vec<crate::jobs::rules::Rule>,
     /// Where each value came from, by setting name.
     pub sources: BTreeMap<&'static str, Source>,
@@ -225,6 +248,12 @@ impl Settings {
         pick("seed", cli.seed.is_some(), file.seed.is_some());
         pick("sas_enforcement", cli.sas_enforcement.is_some(), file.sas_enforcement.is_some());
         pick("workers", cli.workers.is_some(), file.workers.is_some());
+        pick("sourcetype_mode", cli.sourcetype_mode.is_some(), file.sourcetype_mode.is_some());
+        pick(
+            "require_manifest_snapshots",
+            cli.require_manifest_snapshots.is_some(),
+            file.require_manifest_snapshots.is_some(),
+        );
 
         if let Some(path) = &args.config {
             for (i, rule) in file.rules.iter().enumerate() {
@@ -254,6 +283,11 @@ impl Settings {
             seed: cli.seed.or(file.seed),
             sas_enforcement: cli.sas_enforcement.or(file.sas_enforcement).unwrap_or_default(),
             workers: cli.workers.or(file.workers).unwrap_or(2).max(1),
+            sourcetype_mode: cli.sourcetype_mode.or(file.sourcetype_mode).unwrap_or_default(),
+            require_manifest_snapshots: cli
+                .require_manifest_snapshots
+                .or(file.require_manifest_snapshots)
+                .unwrap_or(false),
             rules: file.rules,
             sources,
         })
@@ -267,7 +301,7 @@ impl Settings {
         let connection = redact_key(&self.storage_connection_string);
         // Enum values as the flags spell them.
         let name_of = |value: &dyn ValueEnumName| quote(&value.name());
-        let rows: [(&str, Option<String>); 12] = [
+        let rows: [(&str, Option<String>); 14] = [
             ("listen", Some(quote(&self.listen.to_string()))),
             ("data", Some(quote(&self.data.display().to_string()))),
             ("in_memory", Some(self.in_memory.to_string())),
@@ -280,6 +314,8 @@ impl Settings {
             ("seed", self.seed.map(|s| s.to_string())),
             ("sas_enforcement", Some(name_of(&self.sas_enforcement))),
             ("workers", Some(self.workers.to_string())),
+            ("sourcetype_mode", Some(name_of(&self.sourcetype_mode))),
+            ("require_manifest_snapshots", Some(self.require_manifest_snapshots.to_string())),
         ];
         let mut out = String::new();
         for (name, value) in rows {

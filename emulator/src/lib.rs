@@ -15,6 +15,7 @@ pub mod import;
 pub mod isv;
 pub mod jobs;
 pub mod package;
+pub mod problems;
 pub mod report;
 pub mod server;
 pub mod site;

@@ -84,6 +84,7 @@ async fn b45_a_killed_emulator_resumes_without_losing_or_repeating_anything() {
     let (mut child, url) = serve(dir.path(), 1);
     for (n, folder) in ["restart", "queued"].iter().enumerate() {
         let mut builder = PackageBuilder::new(target.clone()).first_item_id(1 + n as i64 * 100);
+        builder.user("i:0#.f|membership|ada@contoso.com", "Ada");
         builder.folder(folder);
         for i in 0..FILES {
             builder.file(&FileSpec {

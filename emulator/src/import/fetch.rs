@@ -8,60 +8,64 @@ use md5::{Digest, Md5};
 use quickxorhash::QuickXorHash;
 
 use super::ImportContext;
-use super::problems::{self, Subject};
+use crate::package::intake::{ManifestFiles, Opened};
 use crate::package::values::base64_of_len;
+use crate::problems::{self, Subject};
 use crate::report::events::Problem;
 use crate::site::content::StoredContent;
 use crate::storage::blobs::{BlobVersion, Lookup};
 use crate::storage::crypto::{DecryptingReader, IV_LEN};
 
-/// A package XML file, if the manifest container has it.
-pub enum PackageFile {
-    Missing,
-    /// The plaintext, rewound.
-    Found(std::fs::File),
+/// The manifest container of a job, as the package intake reads it.
+pub struct StorageFiles<'c, 'a> {
+    pub ctx: &'c ImportContext<'a>,
 }
 
-/// Reads a package file from the manifest container's root. Files without a snapshot are
-/// read from the base blob: real clients do not snapshot their XML files.
-pub fn package_file(ctx: &ImportContext<'_>, name: &str) -> Result<PackageFile, Problem> {
-    let found = ctx
-        .runtime
-        .block_on(ctx.manifest.lookup(name))
-        .map_err(|e| problems::package_file_unreadable(name, &e.message))?;
-    let blob = match found {
-        Lookup::Missing => return Ok(PackageFile::Missing),
-        Lookup::NoSnapshot(blob) | Lookup::Snapshot(blob) => blob,
-    };
-    let iv = match &ctx.key {
-        Some(_) => Some(
-            blob.iv()
-                .and_then(|iv| base64_of_len(iv, IV_LEN))
-                .ok_or_else(|| problems::package_file_undecryptable(name))?,
-        ),
-        None => None,
-    };
-    let raw = ctx
-        .manifest
-        .reader(&blob, ctx.runtime.clone())
-        .map_err(|e| problems::package_file_unreadable(name, &e.message))?;
-    let mut spool = tempfile::tempfile().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
-    let copied = match (&ctx.key, iv) {
-        (Some(key), Some(iv)) => {
-            let iv: [u8; IV_LEN] = iv.try_into().expect("length checked");
-            io::copy(&mut DecryptingReader::new(raw, key, &iv), &mut spool)
+impl ManifestFiles for StorageFiles<'_, '_> {
+    /// A package file at the container's root: the latest snapshot, or the base blob when the
+    /// file has none and snapshots are not required (real clients do not snapshot their XML
+    /// files), decrypted for encrypted jobs and spooled.
+    fn open(&mut self, name: &str) -> Result<Opened, Problem> {
+        let ctx = self.ctx;
+        let found = ctx
+            .runtime
+            .block_on(ctx.manifest.lookup(name))
+            .map_err(|e| problems::package_file_unreadable(name, &e.message))?;
+        let blob = match found {
+            Lookup::Missing => return Ok(Opened::Missing),
+            Lookup::NoSnapshot(_) if ctx.options.require_manifest_snapshots => return Ok(Opened::WithoutSnapshot),
+            Lookup::NoSnapshot(blob) | Lookup::Snapshot(blob) => blob,
+        };
+        let iv = match &ctx.key {
+            Some(_) => Some(
+                blob.iv()
+                    .and_then(|iv| base64_of_len(iv, IV_LEN))
+                    .ok_or_else(|| problems::package_file_undecryptable(name))?,
+            ),
+            None => None,
+        };
+        let raw = ctx
+            .manifest
+            .reader(&blob, ctx.runtime.clone())
+            .map_err(|e| problems::package_file_unreadable(name, &e.message))?;
+        let mut spool = tempfile::tempfile().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
+        let copied = match (&ctx.key, iv) {
+            (Some(key), Some(iv)) => {
+                let iv: [u8; IV_LEN] = iv.try_into().expect("length checked");
+                io::copy(&mut DecryptingReader::new(raw, key, &iv), &mut spool)
+            }
+            _ => io::copy(&mut { raw }, &mut spool),
+        };
+        match copied {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                return Err(problems::package_file_undecryptable(name));
+            }
+            Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
         }
-        _ => io::copy(&mut { raw }, &mut spool),
-    };
-    match copied {
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-            return Err(problems::package_file_undecryptable(name));
-        }
-        Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
+        spool.rewind().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
+        Ok(Opened::Found(spool))
     }
-    spool.rewind().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
-    Ok(PackageFile::Found(spool))
 }
 
 /// What the manifest says about one content blob (a `File` or version `File` element).

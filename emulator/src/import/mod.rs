@@ -1,20 +1,20 @@
 //! One import: the package read from the client's containers and applied to the site model,
 //! object by object, reporting as it goes.
 //!
-//! Package files are fetched and checked first; every manifest is spooled and read once to
-//! check it is well-formed and to count its objects (a malformed manifest is fatal before
-//! anything is imported), then read again to import.
+//! The package is taken in first (`package::intake`: every file read, validated and checked
+//! against the package rules, a fatal problem stopping the job before anything is imported),
+//! then the manifests are read again to import.
 
 mod fetch;
 mod objects;
-pub mod problems;
 
-use std::io::{BufReader, Seek};
+use std::io::BufReader;
 
 use tokio::runtime::Handle;
 
-use crate::package::files::{self, EXPORT_SETTINGS, ROOT_OBJECT_MAP, SYSTEM_DATA, USER_GROUP, WARN_IF_MISSING};
-use crate::package::xml::{self, ChildStream, Element, Limits};
+use crate::package::intake::{self, Intake, IntakeOptions, Severity};
+use crate::package::xml::{ChildStream, Limits};
+use crate::problems;
 use crate::report::events::Problem;
 use crate::report::reporter::Reporter;
 use crate::site::Store;
@@ -23,7 +23,6 @@ use crate::site::model::{SiteCollection, Web};
 use crate::storage::StorageAccount;
 use crate::storage::blobs::Container;
 use crate::storage::crypto::JobKey;
-use fetch::PackageFile;
 
 /// What every stage of an import needs.
 pub struct ImportContext<'a> {
@@ -36,6 +35,7 @@ pub struct ImportContext<'a> {
     pub site: SiteCollection,
     /// The web of `gWebId`.
     pub web: Web,
+    pub options: ImportOptions,
 }
 
 /// Points where the import lets the job's controller stop it (a user's cancellation, a rule).
@@ -50,16 +50,32 @@ pub enum Checkpoint {
 /// What the import calls at each [`Checkpoint`]; an `Err` stops it as a fatal problem.
 pub type Controller<'c> = dyn FnMut(Checkpoint, &mut Reporter<'_>) -> Result<(), Problem> + 'c;
 
+/// How strictly a package is taken in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    pub intake: IntakeOptions,
+    /// Read manifest-container files only from snapshots (behaviour 135); off by default, as
+    /// real clients such as Office365-REST-Python-Client do not snapshot them.
+    pub require_manifest_snapshots: bool,
+}
+
+/// Where the import reads the package and how.
+pub struct Source<'a> {
+    pub job: &'a JobRecord,
+    pub key: Option<JobKey>,
+    pub storage: &'a StorageAccount,
+    pub options: ImportOptions,
+}
+
 /// Imports the job's package. `Err` is the fatal problem that stopped it (behaviour 58).
 pub fn run(
-    job: &JobRecord,
-    key: Option<JobKey>,
+    source: Source<'_>,
     store: &Store,
-    storage: &StorageAccount,
     runtime: Handle,
     report: &mut Reporter<'_>,
     controller: &mut Controller<'_>,
 ) -> Result<(), Problem> {
+    let Source { job, key, storage, options } = source;
     let now = crate::storage::now();
     let source = Container::connect(&job.source_uri, storage, "r", now)
         .map_err(|e| problems::container_unusable("azureContainerSourceUri", &e.message))?;
@@ -77,53 +93,29 @@ pub fn run(
             format!("The web with id {web_id} was not found."),
         ));
     };
-    let ctx = ImportContext { job, key, store, runtime, source, manifest, site, web };
+    let ctx = ImportContext { job, key, store, runtime, source, manifest, site, web, options };
 
     report.note("Initializing Import.");
     report.note("Validating package files.");
-    let export_settings = files::export_settings(&required_document(&ctx, EXPORT_SETTINGS)?);
-    let system_data = files::system_data(&required_document(&ctx, SYSTEM_DATA)?);
-    let user_group = files::user_group(&required_document(&ctx, USER_GROUP)?);
-    // The optional files must be well-formed when present; three of them are expected.
-    for name in std::iter::once(ROOT_OBJECT_MAP).chain(WARN_IF_MISSING) {
-        match fetch::package_file(&ctx, name)? {
-            PackageFile::Found(file) => {
-                xml::read_document(BufReader::new(file), &Limits::default())
-                    .map_err(|e| problems::malformed_xml(&e))?;
-            }
-            PackageFile::Missing if WARN_IF_MISSING.contains(&name) => {
-                report.warning(problems::optional_file_missing(name));
-            }
-            PackageFile::Missing => {}
+    let mut files = fetch::StorageFiles { ctx: &ctx };
+    let package = intake::take_in(&mut files, &options.intake, &mut |finding| match finding.severity {
+        Severity::Error => report.error(finding.problem),
+        Severity::Warning => report.warning(finding.problem),
+        // Not the service's to say; the server log keeps it for the tool's author.
+        Severity::Advice | Severity::Fatal => {
+            tracing::info!(job = %job.id, file = %finding.file, advice = %finding.problem.message, "package advice");
         }
-    }
-    if system_data.manifest_files.is_empty() {
-        return Err(problems::package_file_missing("Manifest.xml"));
-    }
-
-    let mut manifests = Vec::with_capacity(system_data.manifest_files.len());
-    let mut objects = 0u64;
-    for name in &system_data.manifest_files {
-        let PackageFile::Found(mut file) = fetch::package_file(&ctx, name)? else {
-            return Err(problems::package_file_missing(name));
-        };
-        for child in
-            ChildStream::new(BufReader::new(&file), Limits::default()).map_err(|e| problems::malformed_xml(&e))?
-        {
-            child.map_err(|e| problems::malformed_xml(&e))?;
-            objects += 1;
-        }
-        file.rewind().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
-        manifests.push((name.clone(), file));
-    }
-    report.expect_objects(objects + user_group.users.len() as u64);
+    })
+    .map_err(|finding| finding.problem)?;
+    root_objects_in_target(&ctx, &package)?;
+    report.expect_objects(package.objects + package.user_group.users.len() as u64);
     controller(Checkpoint::PackageRead, report)?;
 
-    let mut importer = objects::Importer::new(&ctx, &system_data, &export_settings);
+    let mut importer = objects::Importer::new(&ctx, &package);
     report.note("Importing Users.");
-    importer.users(&user_group, report);
+    importer.users(&package.user_group, report);
     let mut done = 0;
-    for (name, file) in manifests {
+    for (name, file) in package.manifests {
         report.note(&format!("Importing {name}."));
         for child in
             ChildStream::new(BufReader::new(file), Limits::default()).map_err(|e| problems::malformed_xml(&e))?
@@ -131,19 +123,27 @@ pub fn run(
             let object = child.map_err(|e| problems::malformed_xml(&e))?;
             importer.object(&object, report);
             done += 1;
-            controller(Checkpoint::ObjectDone { done, of: objects }, report)?;
+            controller(Checkpoint::ObjectDone { done, of: package.objects }, report)?;
         }
     }
     report.note("Import Completed.");
     Ok(())
 }
 
-/// A required package file as an element tree (behaviour 79: missing is fatal).
-fn required_document(ctx: &ImportContext<'_>, name: &str) -> Result<Element, Problem> {
-    match fetch::package_file(ctx, name)? {
-        PackageFile::Missing => Err(problems::package_file_missing(name)),
-        PackageFile::Found(file) => {
-            xml::read_document(BufReader::new(file), &Limits::default()).map_err(|e| problems::malformed_xml(&e))
+/// Behaviour 103: a root list must be a list of the target web, and its parent that web.
+fn root_objects_in_target(ctx: &ImportContext<'_>, package: &Intake) -> Result<(), Problem> {
+    for root in package.root_objects.iter().filter(|r| r.kind == "List") {
+        let web = &ctx.web;
+        let id = root.id.map(|id| id.to_string()).unwrap_or_default();
+        let list = match root.id {
+            Some(list_id) => ctx.store.blocking(|db| db.list(web.id, list_id)).map_err(|e| {
+                problems::job_level(problems::SP_EXCEPTION_CODE, "Microsoft.SharePoint.SPException", e.to_string())
+            })?,
+            None => None,
+        };
+        if list.is_none() || root.parent_id.is_some_and(|parent| parent != web.id) {
+            return Err(problems::root_object_not_in_target(&id, &web.url));
         }
     }
+    Ok(())
 }

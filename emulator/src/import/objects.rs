@@ -10,10 +10,11 @@ use uuid::Uuid;
 
 use super::ImportContext;
 use super::fetch;
-use super::problems::{ObjectType, Subject};
-use crate::package::files::{ExportSettings, SystemData, UserGroupMap};
+use crate::package::files::UserGroupMap;
+use crate::package::intake::Intake;
 use crate::package::values::{datetime, guid, parent, server_relative};
 use crate::package::xml::Element;
+use crate::problems::{ObjectType, Subject};
 use crate::report::events::Problem;
 use crate::report::reporter::Reporter;
 use crate::site::Error as SiteError;
@@ -28,16 +29,19 @@ pub struct Importer<'c, 'a> {
     users: HashMap<String, i64>,
     /// Files that failed: their list items are skipped without a second error.
     failed_files: HashSet<Uuid>,
+    /// Objects the intake found will fail, with their problem.
+    doomed: HashMap<Uuid, Problem>,
 }
 
 /// What handling one object amounted to: versions written, or the problem.
 type Handled = Result<u64, Problem>;
 
 impl<'c, 'a> Importer<'c, 'a> {
-    pub fn new(ctx: &'c ImportContext<'a>, system_data: &SystemData, _export_settings: &ExportSettings) -> Self {
+    pub fn new(ctx: &'c ImportContext<'a>, package: &Intake) -> Self {
         Importer {
             ctx,
-            system_objects: system_data.system_objects.iter().copied().collect(),
+            doomed: package.doomed.clone(),
+            system_objects: package.system_data.system_objects.iter().copied().collect(),
             users: HashMap::new(),
             failed_files: HashSet::new(),
         }
@@ -76,6 +80,10 @@ impl<'c, 'a> Importer<'c, 'a> {
         let body = spobject.children.first();
         let id = body.and_then(|b| b.attr("Id")).or(spobject.attr("Id")).and_then(guid);
         let outcome = match (kind.as_str(), body) {
+            // Known to fail before the import began (behaviour 124).
+            _ if id.is_some_and(|id| self.doomed.contains_key(&id)) => {
+                Err(self.doomed.remove(&id.expect("checked")).expect("checked"))
+            }
             ("SPFolder", Some(folder)) => self.folder(spobject, folder, report),
             ("SPFile", Some(file)) => self.file(spobject, file, report),
             ("SPListItem", Some(item)) => self.item(spobject, item, report),

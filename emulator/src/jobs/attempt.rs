@@ -14,7 +14,7 @@ use super::interruptions::Interruptions;
 use super::rules::{JobFacts, Stage};
 use super::{JobService, job_key};
 use crate::import;
-use crate::import::problems;
+use crate::problems;
 use crate::report::events::{Event, EventKind, event_time};
 use crate::report::log::{JobLog, LogFile, base_name};
 use crate::report::reporter::Reporter;
@@ -75,7 +75,8 @@ pub(super) fn run(service: &JobService, job: JobRecord, facts: JobFacts) {
     let outcome = interruptions.at(Stage::Start, &mut report).and_then(|()| {
         let mut controller = |point, report: &mut Reporter<'_>| interruptions.checkpoint(point, report);
         let storage = &service.storage;
-        import::run(&job, job_key(&job), &service.store, storage, service.runtime.clone(), &mut report, &mut controller)
+        let source = import::Source { job: &job, key: job_key(&job), storage, options: service.settings.import };
+        import::run(source, &service.store, service.runtime.clone(), &mut report, &mut controller)
     });
     let outcome = outcome.and_then(|()| interruptions.finish(&mut report));
     if let Err(fatal) = outcome {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::JobService;
 use super::rules::{Action, JobFacts, Stage};
 use crate::import::Checkpoint;
-use crate::import::problems;
+use crate::problems;
 use crate::report::events::{EventKind, Problem};
 use crate::report::reporter::Reporter;
 

@@ -74,6 +74,8 @@ pub struct JobSettings {
     /// Time from creation to the first pickup (the `realistic` profile's queue).
     pub pickup_delay: Duration,
     pub sas_enforcement: SasEnforcement,
+    /// How strictly packages are taken in.
+    pub import: crate::import::ImportOptions,
     /// Rules from the config file, in force at start and after a reset.
     pub startup_rules: Vec<rules::Rule>,
     /// `--seed`: a reset restarts the id stream and the clock from it.
@@ -90,6 +92,12 @@ impl JobSettings {
                 Profile::Realistic => REALISTIC_PICKUP_DELAY,
             },
             sas_enforcement: settings.sas_enforcement,
+            import: crate::import::ImportOptions {
+                intake: crate::package::intake::IntakeOptions {
+                    source_type_required: settings.sourcetype_mode == crate::config::SourceTypeMode::Require,
+                },
+                require_manifest_snapshots: settings.require_manifest_snapshots,
+            },
             startup_rules: settings.rules.clone(),
             seed: settings.seed,
             clock_speed: settings.clock_speed,
@@ -112,6 +120,7 @@ impl Default for JobSettings {
             copy_logs_to_site: true,
             pickup_delay: Duration::ZERO,
             sas_enforcement: SasEnforcement::Strict,
+            import: crate::import::ImportOptions::default(),
             startup_rules: Vec::new(),
             seed: None,
             clock_speed: 1.0,

@@ -13,6 +13,7 @@ pub const EXPORT_SETTINGS: &str = "ExportSettings.xml";
 pub const SYSTEM_DATA: &str = "SystemData.xml";
 pub const USER_GROUP: &str = "UserGroup.xml";
 pub const ROOT_OBJECT_MAP: &str = "RootObjectMap.xml";
+pub const ARCHIVED_FILES: &str = "ArchivedFiles.xml";
 /// Optional files whose absence the service logs as a warning (behaviour 80).
 pub const WARN_IF_MISSING: [&str; 3] = ["LookupListMap.xml", "Requirements.xml", "ViewFormsList.xml"];
 
@@ -61,6 +62,8 @@ pub struct PackageUser {
     pub is_site_admin: bool,
     pub is_deleted: bool,
     pub system_id: Option<Vec<u8>>,
+    /// `SystemId` as written, for checking its form.
+    pub system_id_text: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -90,6 +93,7 @@ pub fn user_group(root: &Element) -> UserGroupMap {
                     is_site_admin: u.attr("IsSiteAdmin").and_then(boolean).unwrap_or(false),
                     is_deleted: u.attr("IsDeleted").and_then(boolean).unwrap_or(false),
                     system_id: u.attr("SystemId").filter(|s| !s.is_empty()).and_then(|s| BASE64.decode(s).ok()),
+                    system_id_text: u.attr("SystemId").filter(|s| !s.is_empty()).map(str::to_string),
                 })
                 .collect()
         })
@@ -112,4 +116,47 @@ pub fn user_group(root: &Element) -> UserGroupMap {
         })
         .unwrap_or_default();
     UserGroupMap { users, groups }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RootObject {
+    pub id: Option<Uuid>,
+    pub kind: String,
+    pub parent_id: Option<Uuid>,
+    pub web_url: String,
+    pub url: String,
+}
+
+/// RootObjectMap.xml (package.md §4).
+pub fn root_objects(root: &Element) -> Vec<RootObject> {
+    root.children_named("RootObject")
+        .map(|o| RootObject {
+            id: o.attr("Id").and_then(guid),
+            kind: o.attr("Type").unwrap_or_default().to_string(),
+            parent_id: o.attr("ParentId").and_then(guid),
+            web_url: o.attr("WebUrl").unwrap_or_default().to_string(),
+            url: o.attr("Url").unwrap_or_default().to_string(),
+        })
+        .collect()
+}
+
+/// One zip of ArchivedFiles.xml (package.md §10).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArchivedPack {
+    /// Blob name of the zip in the source container.
+    pub name: String,
+    /// Base64 QuickXorHash of the (unencrypted) zip.
+    pub checksum: String,
+    /// The `FileValue`s it holds, as zip entry names.
+    pub file_values: Vec<String>,
+}
+
+pub fn archived_files(root: &Element) -> Vec<ArchivedPack> {
+    root.children_named("ArchivedFile")
+        .map(|a| ArchivedPack {
+            name: a.attr("Name").unwrap_or_default().to_string(),
+            checksum: a.attr("Checksum").unwrap_or_default().to_string(),
+            file_values: a.children_named("File").filter_map(|f| f.attr("FileValue")).map(str::to_string).collect(),
+        })
+        .collect()
 }

@@ -2,6 +2,7 @@
 //! and manifest objects. Pure functions over readers and values: no storage, no site model.
 
 pub mod files;
+pub mod intake;
 pub mod schema;
 pub mod values;
 pub mod xml;

@@ -118,6 +118,8 @@ impl Harness {
     pub fn small_package(&self, files: usize) -> Package {
         let first_item = self.next_item.fetch_add(files as i64 + 1, Ordering::SeqCst);
         let mut builder = PackageBuilder::new(self.documents()).first_item_id(first_item);
+        // A package without users draws a warning (behaviour 110).
+        builder.user("i:0#.f|membership|ada@contoso.com", "Ada");
         // A folder of its own, so packages of one test never collide.
         let folder = format!("small {}", Uuid::new_v4().simple());
         builder.folder(&folder);

@@ -1,5 +1,5 @@
-//! Every warning and error an import reports, with its code, exception type and text, in one
-//! table (logs.md §6). Texts the sources prove are reproduced exactly; the others are the
+//! Every warning and error the emulator reports about a package or an import, with its code,
+//! exception type and text, in one table (logs.md §6). Texts the sources prove are reproduced exactly; the others are the
 //! emulator's stable choices, so scenario tests can match them.
 
 use uuid::Uuid;
@@ -14,6 +14,8 @@ const SP_EXCEPTION: &str = "Microsoft.SharePoint.SPException";
 pub const FILE_EXISTS_CODE: i32 = -2147024816;
 /// 0x80131940, the HRESULT of XmlException.
 const XML_EXCEPTION_CODE: i32 = -2146232000;
+/// 0x80131941, the HRESULT of XmlSchemaException (and its XmlSchemaValidationException).
+const SCHEMA_EXCEPTION_CODE: i32 = -2146231999;
 /// 0x80070057, E_INVALIDARG.
 const ARGUMENT_CODE: i32 = -2147024809;
 /// 0x80042074, the documented code of a cancelled job (behaviour 65).
@@ -111,6 +113,16 @@ impl Subject {
             self.problem(ARGUMENT_CODE, "System.ArgumentException", message),
             "Behaviour 131: FileValue is a blob name relative to the source container's root: no leading '/', no \
              '.' or '..' parts, no backslashes.",
+        )
+    }
+
+    /// Behaviour 124: the object's parent is defined after it in the package.
+    pub fn parent_comes_later(&self, parent_id: Uuid) -> Problem {
+        let message = format!("The parent {parent_id} of this object comes later in the package.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 124: objects are imported in document order across the manifests; put every folder before \
+             what it contains, and a file before its list item.",
         )
     }
 
@@ -297,4 +309,106 @@ pub fn injected_failure(stage: &str, message: Option<&str>) -> Problem {
         job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, message.to_string()),
         &format!("Behaviour 58: an emulator rule (fail at stage '{stage}') ended this job."),
     )
+}
+
+/// A package file that breaks its schema (behaviour 82): .NET's message, as the service wraps it.
+pub fn schema_invalid(file: &str, error: &crate::package::schema::SchemaError) -> Problem {
+    let message = format!("[System.Xml.Schema.XmlSchemaValidationException] [{}]", error.message);
+    explained(
+        job_level(SCHEMA_EXCEPTION_CODE, "System.Xml.Schema.XmlSchemaValidationException", message),
+        &format!(
+            "Behaviour 82: {file} breaks its schema at line {}, position {}; package.md lists what each element \
+             may carry. `spmig package validate` finds every such problem offline.",
+            error.line, error.column
+        ),
+    )
+}
+
+/// Behaviour 135, with `--require-manifest-snapshots`.
+pub fn package_file_without_snapshot(name: &str) -> Problem {
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The blob '{name}' does not have a snapshot.")),
+        "Behaviour 135: with --require-manifest-snapshots the manifest container's files are read only from \
+         snapshots, as the service documents. Snapshot each file after uploading it.",
+    )
+}
+
+/// Behaviour 93.
+pub fn source_type_missing() -> Problem {
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, "ExportSettings.xml does not specify a SourceType.".into()),
+        "Behaviour 93: SourceType on ExportSettings is mandatory since April 2023 (FileShare, SharePointOnline, \
+         Other … see package.md §2). --sourcetype-mode warn turns this into a warning.",
+    )
+}
+
+/// Behaviour 95.
+pub fn source_type_unknown(value: &str) -> Problem {
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The SourceType '{value}' is not supported.")),
+        "Behaviour 95: SourceType must be one of AmazonS3, AzureStorage, Box, Dropbox, Egnyte, FileShare, \
+         GoogleCloudStorage, GoogleDrive, MicrosoftStream, OneDrive, SharePointOnline, SharePointOnPremServer, \
+         Other (case-sensitive).",
+    )
+}
+
+/// Behaviour 96.
+pub fn detailed_source_missing() -> Problem {
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, "SourceType is 'Other' but no DetailedSource is given.".into()),
+        "Behaviour 96: with SourceType=\"Other\", describe the source in DetailedSource.",
+    )
+}
+
+/// Behaviour 108: one person, two identifiers.
+pub fn duplicate_user(login: &str, first: &str, second: &str) -> Problem {
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            SP_EXCEPTION,
+            format!("Duplicate user entries were found for '{login}' (users '{first}' and '{second}')."),
+        ),
+        "Behaviour 108: since March 2022 a person may appear only once in UserGroup.xml; map every reference to \
+         one User id.",
+    )
+}
+
+/// Behaviour 110.
+pub fn no_users() -> Problem {
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            SP_EXCEPTION,
+            "UserGroup.xml lists no users; authors and security information cannot be set.".into(),
+        ),
+        "Behaviour 110: add a User for every Author, ModifiedBy and principal the manifests name.",
+    )
+}
+
+/// Behaviour 103, as far as the package itself shows: the root object names no list the
+/// manifests use.
+pub fn root_object_unused(id: &str) -> Problem {
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The root object {id} does not match the manifest.")),
+        "Behaviour 103: RootObjectMap.xml's list must be the target list the manifest objects refer to (ListId, \
+         ParentListId, ContainingDocumentLibrary).",
+    )
+}
+
+/// Behaviour 103: the root object's list is not in the target web.
+pub fn root_object_not_in_target(id: &str, web_url: &str) -> Problem {
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            SP_EXCEPTION,
+            format!("The root object {id} does not exist in the target web {web_url}."),
+        ),
+        "Behaviour 103: RootObjectMap.xml's list id must be the target list's, and its ParentId the target web's.",
+    )
+}
+
+/// Something the service accepts silently but that will not do what the tool wants; only
+/// `spmig package validate` reports it.
+pub fn advice(message: String) -> Problem {
+    job_level(0, "", message)
 }
