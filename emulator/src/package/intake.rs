@@ -6,7 +6,7 @@
 //! Each manifest is read twice: here once, to validate every object and learn the package's
 //! ids, then again by the import. Only the file is spooled; objects are held one at a time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Seek};
 
@@ -171,7 +171,7 @@ pub fn take_in(
     }
     let doomed = references.forward_references(report);
     for root in &root_objects {
-        let used = root.id.is_some_and(|id| references.lists.contains_key(&id));
+        let used = root.id.is_some_and(|id| references.lists.contains(&id));
         if root.kind == "List" && !used {
             let id = root.id.map(|id| id.to_string()).unwrap_or_default();
             report(Finding::new(Severity::Warning, 103, ROOT_OBJECT_MAP, problems::root_object_unused(&id)));
@@ -321,7 +321,7 @@ struct References {
     /// (position, manifest, the object as a problem subject, its parent id).
     parents: Vec<(usize, String, Subject, Uuid)>,
     /// List ids objects refer to, for RootObjectMap.xml.
-    lists: HashMap<Uuid, ()>,
+    lists: HashSet<Uuid>,
     count: usize,
 }
 
@@ -336,13 +336,13 @@ impl References {
         }
         for attribute in ["ListId", "ParentListId", "ContainingDocumentLibrary"] {
             if let Some(list) = body.attr(attribute).and_then(guid) {
-                self.lists.insert(list, ());
+                self.lists.insert(list);
             }
         }
-        if matches!(body.name.as_str(), "List" | "DocumentLibrary") {
-            if let Some(id) = id {
-                self.lists.insert(id, ());
-            }
+        if matches!(body.name.as_str(), "List" | "DocumentLibrary")
+            && let Some(id) = id
+        {
+            self.lists.insert(id);
         }
         let (kind, parent, url) = match body.name.as_str() {
             "Folder" => (ObjectType::Folder, body.attr("ParentFolderId"), body.attr("Url")),
@@ -355,10 +355,10 @@ impl References {
             self.parents.push((position, manifest.to_string(), Subject::new(kind, url, id), parent));
         }
         // A list item bound to a file or folder needs it first too.
-        if body.name == "ListItem" {
-            if let Some(doc) = body.attr("DocId").and_then(guid) {
-                self.parents.push((position, manifest.to_string(), Subject::new(kind, url, id), doc));
-            }
+        if body.name == "ListItem"
+            && let Some(doc) = body.attr("DocId").and_then(guid)
+        {
+            self.parents.push((position, manifest.to_string(), Subject::new(kind, url, id), doc));
         }
     }
 
