@@ -1,12 +1,15 @@
 //! The `spmig` command line: a thin shell over the library.
 
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::config::{LogFormat, ServeArgs, Settings};
+use crate::config::{LogFormat, ServeArgs, Settings, SourceTypeMode};
+use crate::package::intake::{IntakeOptions, Severity};
+use crate::package::offline;
 use crate::server::Emulator;
 
 #[derive(Debug, Parser)]
@@ -22,6 +25,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the settings `serve` would use with these flags, and where each comes from
     Config(ServeArgs),
+    /// Work with import packages offline
+    #[command(subcommand)]
+    Package(PackageCommand),
     /// Exit 0 if an emulator answers at URL (for container healthchecks)
     Healthcheck {
         /// Base URL of the emulator
@@ -34,6 +40,35 @@ pub enum Command {
         #[arg(long, default_value_t = 5)]
         timeout: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackageCommand {
+    /// Check a package in a local folder as a job would: every file against its schema, the
+    /// package rules, and each content blob (exit 2 on a fatal finding, 1 on errors)
+    Validate {
+        /// The folder with the manifest files (content under `content/`), or a
+        /// FileSystemStaging folder (manifest files under `manifest/`)
+        path: PathBuf,
+        /// Where the content blobs are, if not in the usual place
+        #[arg(long, value_name = "DIR")]
+        content: Option<PathBuf>,
+        /// The AES-256 key (base64) of an encrypted package; each file's IV in `<file>.iv`
+        #[arg(long, value_name = "BASE64")]
+        key: Option<String>,
+        /// What a package without SourceType gets
+        #[arg(long, value_enum, default_value_t = SourceTypeMode::Require)]
+        sourcetype_mode: SourceTypeMode,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
 }
 
 pub async fn run() -> ExitCode {
@@ -53,6 +88,9 @@ pub async fn run() -> ExitCode {
             Err(e) => fail(&e.to_string()),
         },
         Command::Healthcheck { url, ready, timeout } => healthcheck(&url, ready, Duration::from_secs(timeout)).await,
+        Command::Package(PackageCommand::Validate { path, content, key, sourcetype_mode, format }) => {
+            validate_package(&path, content.as_deref(), key.as_deref(), sourcetype_mode, format)
+        }
     }
 }
 
@@ -119,6 +157,34 @@ async fn healthcheck(url: &str, ready: bool, timeout: Duration) -> ExitCode {
             fail(&format!("{endpoint} answered {status}: {body}"))
         }
         Err(e) => fail(&format!("{endpoint}: {e}")),
+    }
+}
+
+fn validate_package(
+    path: &Path,
+    content: Option<&Path>,
+    key: Option<&str>,
+    sourcetype_mode: SourceTypeMode,
+    format: ReportFormat,
+) -> ExitCode {
+    if !path.is_dir() {
+        return fail(&format!("{} is not a folder", path.display()));
+    }
+    let key = match key.map(offline::parse_key).transpose() {
+        Ok(key) => key,
+        Err(e) => return fail(&e),
+    };
+    let package = offline::FolderPackage::locate(path, content, key);
+    let options = IntakeOptions { source_type_required: sourcetype_mode == SourceTypeMode::Require };
+    let report = offline::validate(&package, &options);
+    match format {
+        ReportFormat::Text => print!("{}", report.text(path)),
+        ReportFormat::Json => println!("{:#}", report.json(path)),
+    }
+    match report.worst() {
+        Some(Severity::Fatal) => ExitCode::from(2),
+        Some(Severity::Error) => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
     }
 }
 

@@ -2,12 +2,13 @@
 //! file (decrypted), and content versions streamed into the content store with their MD5
 //! checked (behaviours 133–150).
 
-use std::io::{self, Read, Seek};
+use std::io::{self, Seek};
 
 use md5::{Digest, Md5};
 use quickxorhash::QuickXorHash;
 
 use super::ImportContext;
+use crate::package::inspect::Inspect;
 use crate::package::intake::{ManifestFiles, Opened};
 use crate::package::values::base64_of_len;
 use crate::problems::{self, Subject};
@@ -114,22 +115,17 @@ pub fn content_version(
     };
     let reader =
         ctx.source.reader(&blob, ctx.runtime.clone()).map_err(|e| subject.storage_failed(file_value, &e.message))?;
-    let hashing = Md5Reader { inner: reader, md5: Md5::new() };
-    let (stored, md5, quick_xor) = match (&ctx.key, iv) {
+    let (mut md5, mut quick_xor) = (Md5::new(), QuickXorHash::new());
+    let stored_bytes = Inspect::new(reader, |bytes: &[u8]| md5.update(bytes));
+    let stored = match (&ctx.key, iv) {
         (Some(key), Some(iv)) => {
             let mut plain =
-                QuickXorReader { inner: DecryptingReader::new(hashing, key, &iv), hash: QuickXorHash::new() };
-            let stored = ctx.store.content().put(&mut plain);
-            let quick_xor = plain.hash.finalize().to_vec();
-            (stored, plain.inner.into_inner().md5.finalize().to_vec(), quick_xor)
+                Inspect::new(DecryptingReader::new(stored_bytes, key, &iv), |bytes: &[u8]| quick_xor.update(bytes));
+            ctx.store.content().put(&mut plain)
         }
-        _ => {
-            let mut plain = QuickXorReader { inner: hashing, hash: QuickXorHash::new() };
-            let stored = ctx.store.content().put(&mut plain);
-            let quick_xor = plain.hash.finalize().to_vec();
-            (stored, plain.inner.md5.finalize().to_vec(), quick_xor)
-        }
+        _ => ctx.store.content().put(&mut Inspect::new(stored_bytes, |bytes: &[u8]| quick_xor.update(bytes))),
     };
+    let (md5, quick_xor) = (md5.finalize().to_vec(), quick_xor.finalize().to_vec());
     let content = match stored {
         Ok(content) => content,
         Err(e) if e.kind() == io::ErrorKind::InvalidData => {
@@ -174,33 +170,5 @@ fn expected_md5(
         }
         (None, Some(stored)) => Ok(stored.clone()),
         (None, None) => Err(subject.md5_missing(file_value)),
-    }
-}
-
-/// QuickXorHashes what passes through.
-struct QuickXorReader<R> {
-    inner: R,
-    hash: QuickXorHash,
-}
-
-impl<R: Read> Read for QuickXorReader<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(out)?;
-        self.hash.update(&out[..n]);
-        Ok(n)
-    }
-}
-
-/// Hashes what passes through.
-struct Md5Reader<R> {
-    inner: R,
-    md5: Md5,
-}
-
-impl<R: Read> Read for Md5Reader<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(out)?;
-        self.md5.update(&out[..n]);
-        Ok(n)
     }
 }

@@ -18,7 +18,7 @@ use super::files::{
     self, ARCHIVED_FILES, ArchivedPack, EXPORT_SETTINGS, ExportSettings, ROOT_OBJECT_MAP, RootObject, SYSTEM_DATA,
     SystemData, USER_GROUP, UserGroupMap, WARN_IF_MISSING,
 };
-use super::schema::{self, Validator, manifest};
+use super::schema::{self, SchemaErrorKind, Validator, manifest};
 use super::values::guid;
 use super::xml::{ChildStream, Element, Limits, XmlError, read_document};
 use crate::problems::{self, ObjectType, Subject};
@@ -220,7 +220,24 @@ fn malformed(file: &str, error: &XmlError) -> Finding {
 }
 
 fn invalid(file: &str, error: &schema::SchemaError) -> Finding {
-    Finding::new(Severity::Fatal, 82, file, problems::schema_invalid(file, error)).at(error.line, error.column)
+    let problem = problems::schema_invalid(file, error);
+    Finding::new(Severity::Fatal, behaviour_of(error), file, problem).at(error.line, error.column)
+}
+
+/// The checklist's behaviour for a schema error: the specific rule where there is one
+/// (behaviours 83–92), the general one (82) otherwise.
+fn behaviour_of(error: &schema::SchemaError) -> u16 {
+    match &error.kind {
+        SchemaErrorKind::UndeclaredAttribute { attribute } if attribute == "EncodedAttributes" => 92,
+        SchemaErrorKind::UndeclaredAttribute { .. } if matches!(error.element.as_str(), "List" | "DocumentLibrary") => {
+            83
+        }
+        SchemaErrorKind::UndeclaredAttribute { .. } if error.element == "Folder" => 85,
+        SchemaErrorKind::InvalidChild if error.element == "SPObject" => 86,
+        SchemaErrorKind::Datatype { enumeration: true } => 88,
+        SchemaErrorKind::MissingAttribute => 89,
+        _ => 82,
+    }
 }
 
 /// Behaviours 93–96.

@@ -2,7 +2,9 @@
 //! and manifest objects. Pure functions over readers and values: no storage, no site model.
 
 pub mod files;
+pub mod inspect;
 pub mod intake;
+pub mod offline;
 pub mod schema;
 pub mod values;
 pub mod xml;

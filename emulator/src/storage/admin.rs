@@ -31,13 +31,21 @@ pub struct AccountAdmin {
 }
 
 /// How a blob is uploaded.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Upload {
     pub metadata: Vec<(String, String)>,
-    /// Set the blob's Content-MD5 property (real tools do; large multi-block uploads may not).
+    /// Whether the blob keeps a Content-MD5. Storage computes one for a single-request upload;
+    /// without it the property is cleared afterwards, as a blob committed from blocks has none.
     pub content_md5: bool,
     /// A Content-MD5 property to set instead of the true one (to stage a corrupt blob).
     pub md5_override: Option<Vec<u8>>,
+}
+
+impl Default for Upload {
+    /// As real tools upload: a single request, so the blob has a Content-MD5.
+    fn default() -> Self {
+        Upload { metadata: Vec::new(), content_md5: true, md5_override: None }
+    }
 }
 
 impl AccountAdmin {
@@ -91,8 +99,10 @@ impl AccountAdmin {
         let blob = self.blobs.blob_container_client(container).blob_client(name);
         blob.upload(RequestContent::from(bytes), Some(options)).await?;
         // Storage checks a Content-MD5 sent with the upload; a wrong one can only be set after.
-        if let Some(md5) = &upload.md5_override {
-            let options = BlobClientSetPropertiesOptions { blob_content_md5: Some(md5.clone()), ..Default::default() };
+        // Setting the properties without one clears it.
+        if upload.md5_override.is_some() || !upload.content_md5 {
+            let options =
+                BlobClientSetPropertiesOptions { blob_content_md5: upload.md5_override.clone(), ..Default::default() };
             blob.set_properties(Some(options)).await?;
         }
         Ok(())

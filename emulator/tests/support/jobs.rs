@@ -171,6 +171,39 @@ impl Harness {
         }
     }
 
+    /// Stages a package folder as laid out on disk (manifest files at the root, content blobs
+    /// under `content/`), snapshotting every blob, with a queue.
+    pub async fn stage_folder(&self, dir: &std::path::Path, content_md5: bool) -> Staged {
+        let tag = Uuid::new_v4().simple().to_string();
+        let (source, manifest, queue) = (format!("src{tag}"), format!("man{tag}"), format!("q{tag}"));
+        self.tool.create_container(&source).await.unwrap();
+        self.tool.create_container(&manifest).await.unwrap();
+        self.tool.create_queue(&queue).await.unwrap();
+        for (container, folder, md5) in
+            [(&manifest, dir.to_path_buf(), true), (&source, dir.join("content"), content_md5)]
+        {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if !path.is_file() {
+                    continue;
+                }
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let upload = spmig::storage::admin::Upload { content_md5: md5, ..Default::default() };
+                self.tool.put(container, &name, std::fs::read(&path).unwrap(), &upload).await.unwrap();
+                self.tool.snapshot(container, &name).await.unwrap();
+            }
+        }
+        let expiry = OffsetDateTime::now_utc() + time::Duration::days(1);
+        Staged {
+            source_url: self.tool.container_url(&source, "rl", "2025-11-05", expiry),
+            manifest_url: self.tool.container_url(&manifest, "rlw", "2025-11-05", expiry),
+            queue_url: Some(self.tool.queue_url(&queue, "raup", expiry)),
+            queue: Some(queue),
+            source,
+            manifest,
+        }
+    }
+
     /// POSTs a site method with a JSON body, verbose.
     pub async fn site_call(&self, method: &str, body: Value) -> Answer {
         let url = self.t.url(&format!("/sites/dev/_api/site/{method}"));

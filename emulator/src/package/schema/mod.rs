@@ -11,7 +11,7 @@ mod tests;
 mod types;
 mod validator;
 
-pub use validator::{RootProgress, SchemaError, Validator};
+pub use validator::{RootProgress, SchemaError, SchemaErrorKind, Validator};
 
 use model::Schema;
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::automaton::{Automaton, Expected, Matched, Position};
-use super::model::{ComplexType, Content, Group, Schema};
+use super::model::{ComplexType, Content, Group, Schema, SimpleType};
 use super::types;
 use crate::package::xml::{Attribute, Element};
 
@@ -23,9 +23,29 @@ const XML: &str = "http://www.w3.org/XML/1998/namespace";
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct SchemaError {
+    pub kind: SchemaErrorKind,
+    /// The element the error is about (for a child in the wrong place, its parent).
+    pub element: String,
     pub message: String,
     pub line: u64,
     pub column: u64,
+}
+
+/// What kind of rule was broken, for reports that sort errors by cause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SchemaErrorKind {
+    UndeclaredElement,
+    UndeclaredAttribute {
+        attribute: String,
+    },
+    MissingAttribute,
+    /// A value not of its type; `enumeration` when the type is an enumeration.
+    Datatype {
+        enumeration: bool,
+    },
+    InvalidChild,
+    IncompleteContent,
+    Text,
 }
 
 /// Validates documents of one schema; compiled content models are kept between calls.
@@ -89,7 +109,8 @@ impl Validator {
         if root.name == self.schema.root && root.namespace.as_deref() == self.schema.namespace {
             return Ok(());
         }
-        Err(error(format!("The '{}' element is not declared.", qualified(root)), root.line, root.column))
+        let message = format!("The '{}' element is not declared.", qualified(root));
+        Err(error(SchemaErrorKind::UndeclaredElement, root, message, root.line, root.column))
     }
 
     fn automaton(&mut self, group: &'static Group) -> Rc<Automaton> {
@@ -103,6 +124,8 @@ impl Validator {
             Content::Empty => {
                 if let Some(child) = element.children.first() {
                     return Err(error(
+                        SchemaErrorKind::InvalidChild,
+                        element,
                         format!(
                             "The element '{}' cannot contain child element '{}' because the parent element's content model is empty.",
                             qualified(element),
@@ -113,11 +136,8 @@ impl Validator {
                     ));
                 }
                 if element.text_after.is_some() {
-                    return Err(error(
-                        "The element cannot contain text. Content model is empty.",
-                        element.line,
-                        element.column,
-                    ));
+                    let message = "The element cannot contain text. Content model is empty.";
+                    return Err(error(SchemaErrorKind::Text, element, message, element.line, element.column));
                 }
                 Ok(())
             }
@@ -163,7 +183,7 @@ impl Validator {
             } else {
                 message.push_str(&format!(". List of possible elements expected: {}.", self.list(&expected)));
             }
-            error(message, child.line, child.column)
+            error(SchemaErrorKind::InvalidChild, parent, message, child.line, child.column)
         })
     }
 
@@ -177,31 +197,41 @@ impl Validator {
             self.display(element),
             self.list(&expected)
         );
-        Err(error(message, element.line, element.column))
+        Err(error(SchemaErrorKind::IncompleteContent, element, message, element.line, element.column))
     }
 
     /// Attributes in document order, then the required ones in schema order.
     fn attributes(&self, element: &Element, ty: &'static ComplexType) -> Result<(), SchemaError> {
         for attribute in &element.attributes {
-            self.attribute(attribute, ty)?;
+            self.attribute(element, attribute, ty)?;
         }
         for declared in ty.attributes.iter().filter(|d| d.required) {
             if element.attr(declared.name).is_none() {
                 let message = format!("The required attribute '{}' is missing.", declared.name);
-                return Err(error(message, element.line, element.column));
+                return Err(error(SchemaErrorKind::MissingAttribute, element, message, element.line, element.column));
             }
         }
         Ok(())
     }
 
-    fn attribute(&self, attribute: &Attribute, ty: &'static ComplexType) -> Result<(), SchemaError> {
+    fn attribute(&self, element: &Element, attribute: &Attribute, ty: &'static ComplexType) -> Result<(), SchemaError> {
         let undeclared = |name: String| {
-            Err(error(format!("The '{name}' attribute is not declared."), attribute.line, attribute.column))
+            let kind = SchemaErrorKind::UndeclaredAttribute { attribute: attribute.name.clone() };
+            Err(error(
+                kind,
+                element,
+                format!("The '{name}' attribute is not declared."),
+                attribute.line,
+                attribute.column,
+            ))
         };
         match attribute.namespace.as_deref() {
             None => match ty.attributes.iter().find(|d| d.name == attribute.name) {
                 Some(declared) => types::check(declared.ty, &attribute.value).map_err(|failure| {
+                    let enumeration = matches!(declared.ty, SimpleType::Enumeration(_));
                     error(
+                        SchemaErrorKind::Datatype { enumeration },
+                        element,
                         format!(
                             "The '{}' attribute is invalid - The value '{}' is invalid according to its datatype '{}' - {}",
                             attribute.name, attribute.value, failure.type_name, failure.reason
@@ -217,6 +247,8 @@ impl Validator {
                 Ok(())
             }
             Some(XSI) => Err(error(
+                SchemaErrorKind::UndeclaredAttribute { attribute: attribute.name.clone() },
+                element,
                 format!(
                     "The attribute '{XSI}:{}' does not match one of the four allowed attributes in the 'xsi' namespace.",
                     attribute.name
@@ -241,7 +273,7 @@ impl Validator {
                 self.list(expected)
             )
         };
-        error(message, element.line, element.column)
+        error(SchemaErrorKind::Text, element, message, element.line, element.column)
     }
 
     /// An element as content-model messages name it: `'X' in namespace 'ns'`, or `'X'`.
@@ -278,6 +310,6 @@ fn qualified(element: &Element) -> String {
     }
 }
 
-fn error(message: impl Into<String>, line: u64, column: u64) -> SchemaError {
-    SchemaError { message: message.into(), line, column }
+fn error(kind: SchemaErrorKind, element: &Element, message: impl Into<String>, line: u64, column: u64) -> SchemaError {
+    SchemaError { kind, element: element.name.clone(), message: message.into(), line, column }
 }

@@ -1,0 +1,254 @@
+//! The package corpus (`testdata/packages/`): a valid base package and one minimal variant per
+//! package rule. Each variant's finding — severity, behaviour, file and exact message — is
+//! asserted twice: from `spmig package validate`, and from a live job against Azurite (the same
+//! problem in the job's events and its log).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use reqwest::Method;
+use serde_json::Value;
+use support::jobs::{Harness, names};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/packages")
+}
+
+/// What a variant expects, from its `variant.toml`.
+#[derive(Debug)]
+struct Variant {
+    name: String,
+    dir: PathBuf,
+    remove: Vec<String>,
+    offline: bool,
+    content_md5: bool,
+    finding: Option<Expected>,
+    /// The live job's finding where it differs (the target site is known there).
+    live: Option<Expected>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Expected {
+    severity: String,
+    behaviour: i64,
+    file: String,
+    message: String,
+}
+
+impl Expected {
+    fn read(table: Option<&toml::Value>, base: Option<&Expected>) -> Option<Expected> {
+        let table = table?;
+        let text = |key: &str, fallback: Option<String>| {
+            table.get(key).and_then(|v| v.as_str()).map(str::to_string).or(fallback).unwrap_or_default()
+        };
+        Some(Expected {
+            severity: text("severity", base.map(|b| b.severity.clone())),
+            behaviour: table.get("behaviour").and_then(|v| v.as_integer()).or(base.map(|b| b.behaviour)).unwrap_or(0),
+            file: text("file", base.map(|b| b.file.clone())),
+            message: text("message", base.map(|b| b.message.clone())),
+        })
+    }
+}
+
+fn variants() -> Vec<Variant> {
+    let mut variants: Vec<Variant> = std::fs::read_dir(corpus().join("variants"))
+        .unwrap()
+        .map(|entry| {
+            let dir = entry.unwrap().path();
+            let spec: toml::Value =
+                toml::from_str(&std::fs::read_to_string(dir.join("variant.toml")).unwrap()).unwrap();
+            let finding = Expected::read(spec.get("finding"), None);
+            let live = Expected::read(spec.get("live"), finding.as_ref());
+            Variant {
+                name: dir.file_name().unwrap().to_string_lossy().into_owned(),
+                remove: spec
+                    .get("remove")
+                    .and_then(|r| r.as_array())
+                    .map(|r| r.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+                    .unwrap_or_default(),
+                offline: spec.get("offline").and_then(|v| v.as_bool()).unwrap_or(true),
+                content_md5: spec.get("stage_content_md5").and_then(|v| v.as_bool()).unwrap_or(true),
+                finding,
+                live,
+                dir,
+            }
+        })
+        .collect();
+    variants.sort_by(|a, b| a.name.cmp(&b.name));
+    variants
+}
+
+/// The base package with the variant's files laid over it.
+fn materialize(variant: &Variant) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    copy_tree(&corpus().join("base"), out.path());
+    copy_tree(&variant.dir, out.path());
+    std::fs::remove_file(out.path().join("variant.toml")).unwrap();
+    for name in &variant.remove {
+        std::fs::remove_file(out.path().join(name)).unwrap();
+    }
+    out
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// `spmig package validate --format json` on a folder: the report and the exit code.
+fn validate(dir: &Path) -> (Value, i32) {
+    let output = Command::new(env!("CARGO_BIN_EXE_spmig"))
+        .args(["package", "validate", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
+    (report, output.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b92_b93_b95_b96_b98_b99_b108_b110_b124_b131_b133_b145_b146_b149_the_validator_reports_each_variant()
+ {
+    let all = variants();
+    assert!(all.len() >= 25, "the corpus has {} variants", all.len());
+    for variant in all.iter().filter(|v| v.offline) {
+        let dir = materialize(variant);
+        let (report, code) = validate(dir.path());
+        let findings = report["findings"].as_array().unwrap();
+        match &variant.finding {
+            None => {
+                assert_eq!(findings, &Vec::<Value>::new(), "{}: {report:#}", variant.name);
+                assert_eq!(code, 0, "{}", variant.name);
+            }
+            Some(expected) => {
+                let found = findings.iter().any(|f| {
+                    f["severity"] == expected.severity
+                        && f["behaviour"] == expected.behaviour
+                        && f["file"] == expected.file.as_str()
+                        && f["message"] == expected.message.as_str()
+                });
+                assert!(found, "{}: expected {expected:?} in {report:#}", variant.name);
+                let exit = match expected.severity.as_str() {
+                    "fatal" => 2,
+                    "error" => 1,
+                    _ => 0,
+                };
+                assert_eq!(code, exit, "{}: exit code", variant.name);
+                if (82..=92).contains(&expected.behaviour) {
+                    let line = findings
+                        .iter()
+                        .find(|f| f["message"] == expected.message.as_str())
+                        .and_then(|f| f["line"].as_u64());
+                    assert!(
+                        line.is_some_and(|l| l > 0),
+                        "{}: schema and XML findings have a position: {report:#}",
+                        variant.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The event each severity surfaces as in a job.
+fn event_of(severity: &str) -> Option<&'static str> {
+    match severity {
+        "fatal" => Some("JobFatalError"),
+        "error" => Some("JobError"),
+        "warning" => Some("JobWarning"),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99_b103_b108_b110_b124_b131_b133_b146_b147_b149_a_job_reports_each_variant()
+ {
+    let h = Harness::start().await;
+    for variant in variants() {
+        let reset = h.admin(Method::POST, "/_emulator/reset", None).await;
+        assert!(reset.status.is_success(), "{}", reset.body);
+        let dir = materialize(&variant);
+        let staged = h.stage_folder(dir.path(), variant.content_md5).await;
+        let job = h.submit(&staged, None).await;
+        let events = h.events_until_end(job).await;
+        let expected = variant.live.clone().or(variant.finding.clone()).filter(|e| event_of(&e.severity).is_some());
+        let Some(expected) = expected else {
+            assert_eq!(names(&events), ["JobQueued", "JobStart", "JobEnd"], "{}: {events:#?}", variant.name);
+            continue;
+        };
+        let event = event_of(&expected.severity).unwrap();
+        let hit = events.iter().find(|e| e["Event"] == event && e["Message"] == expected.message.as_str());
+        assert!(hit.is_some(), "{}: no {event} '{}' in {events:#?}", variant.name, expected.message);
+        if expected.severity == "fatal" {
+            assert_eq!(names(&events).last(), Some(&"JobEnd"), "{}", variant.name);
+            assert_eq!(names(&events).iter().filter(|n| **n == "JobFatalError").count(), 1, "{}", variant.name);
+        }
+        // The log says the same (logs.md §5).
+        let (log, _) = h.tool.get(&staged.manifest, &format!("Import-{job}-1.log")).await.unwrap();
+        let log = String::from_utf8(log).unwrap();
+        assert!(log.contains(&expected.message), "{}: the log lacks the message:\n{log}", variant.name);
+    }
+}
+
+#[test]
+fn the_validator_reads_encrypted_folders_with_sidecar_ivs() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use md5::Digest;
+    use spmig::storage::crypto::{JobKey, encrypt};
+
+    let key = JobKey::from_bytes(&[5u8; 32]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&corpus().join("base"), dir.path());
+    let seal = |path: &Path, iv: [u8; 16]| -> Vec<u8> {
+        let cipher = encrypt(&key, &iv, &std::fs::read(path).unwrap());
+        std::fs::write(path, &cipher).unwrap();
+        let mut sidecar = path.as_os_str().to_owned();
+        sidecar.push(".iv");
+        std::fs::write(PathBuf::from(sidecar), BASE64.encode(iv)).unwrap();
+        cipher
+    };
+    // Content first: MD5Hash is over the bytes as stored, so the manifest takes the new MD5s.
+    let manifest = dir.path().join("Manifest.xml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    for (i, entry) in std::fs::read_dir(dir.path().join("content")).unwrap().enumerate() {
+        let path = entry.unwrap().path();
+        let plain_md5 = BASE64.encode(md5::Md5::digest(std::fs::read(&path).unwrap()));
+        let cipher = seal(&path, [i as u8 + 1; 16]);
+        text = text.replace(&plain_md5, &BASE64.encode(md5::Md5::digest(&cipher)));
+    }
+    std::fs::write(&manifest, text).unwrap();
+    for (i, entry) in std::fs::read_dir(dir.path()).unwrap().enumerate() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            seal(&path, [i as u8 + 100; 16]);
+        }
+    }
+
+    let run = |key: &[u8]| {
+        Command::new(env!("CARGO_BIN_EXE_spmig"))
+            .args(["package", "validate", "--key", &BASE64.encode(key)])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let output = run(key.as_bytes());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("5 objects, 3 blobs checked; 0 fatal, 0 errors"), "{text}");
+
+    let output = run(&[6u8; 32]);
+    assert_eq!(output.status.code(), Some(2), "a wrong key cannot decrypt ExportSettings.xml");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Failed to decrypt blob 'ExportSettings.xml'."));
+}
