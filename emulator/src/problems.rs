@@ -126,6 +126,38 @@ impl Subject {
         )
     }
 
+    /// Behaviours 152–154: the file cannot be had from the archive that lists it.
+    pub fn archive_failed(&self, failure: &crate::package::archive::PackFailure, file_value: &str) -> Problem {
+        match failure {
+            crate::package::archive::PackFailure::Unusable { archive, violation } => {
+                self.archive_unusable(archive, &violation.reason)
+            }
+            crate::package::archive::PackFailure::NoEntry { archive } => {
+                self.archive_entry_missing(archive, file_value)
+            }
+        }
+    }
+
+    /// Behaviours 153, 154: the archive listing this file breaks a prerequisite.
+    fn archive_unusable(&self, archive: &str, reason: &str) -> Problem {
+        let message = format!("The archive '{archive}' cannot be used: {reason}.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviours 153, 154: an ArchivedFiles.xml pack must be an encrypted zip of at most 10 MB, its Checksum \
+             the QuickXorHash of the unencrypted zip, its entries stored (not compressed) and each under 100 KB \
+             encrypted; a package may have two packs.",
+        )
+    }
+
+    /// Behaviour 152: ArchivedFiles.xml lists the file in a pack that lacks it.
+    fn archive_entry_missing(&self, archive: &str, file_value: &str) -> Problem {
+        let message = format!("The archive '{archive}' has no entry '{file_value}'.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 152: name each zip entry exactly as the FileValue ArchivedFiles.xml lists.",
+        )
+    }
+
     pub fn checksum_mismatch(&self, file_value: &str) -> Problem {
         explained(
             self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Checksum mismatch for file {file_value}.")),

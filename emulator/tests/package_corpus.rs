@@ -24,6 +24,8 @@ struct Variant {
     remove: Vec<String>,
     offline: bool,
     content_md5: bool,
+    /// The job key of an encrypted variant (base64); each file's IV is in `<file>.iv`.
+    key: Option<String>,
     finding: Option<Expected>,
     /// The live job's finding where it differs (the target site is known there).
     live: Option<Expected>,
@@ -70,6 +72,7 @@ fn variants() -> Vec<Variant> {
                     .unwrap_or_default(),
                 offline: spec.get("offline").and_then(|v| v.as_bool()).unwrap_or(true),
                 content_md5: spec.get("stage_content_md5").and_then(|v| v.as_bool()).unwrap_or(true),
+                key: spec.get("key").and_then(|v| v.as_str()).map(str::to_string),
                 finding,
                 live,
                 dir,
@@ -106,25 +109,26 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// `spmig package validate --format json` on a folder: the report and the exit code.
-fn validate(dir: &Path) -> (Value, i32) {
-    let output = Command::new(env!("CARGO_BIN_EXE_spmig"))
-        .args(["package", "validate", "--format", "json"])
-        .arg(dir)
-        .output()
-        .unwrap();
+fn validate(dir: &Path, key: Option<&str>) -> (Value, i32) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_spmig"));
+    command.args(["package", "validate", "--format", "json"]).arg(dir);
+    if let Some(key) = key {
+        command.args(["--key", key]);
+    }
+    let output = command.output().unwrap();
     let report = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
     (report, output.status.code().unwrap_or(-1))
 }
 
 #[test]
-fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b92_b93_b95_b96_b98_b99_b108_b110_b124_b131_b133_b145_b146_b149_the_validator_reports_each_variant()
+fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b92_b93_b95_b96_b98_b99_b108_b110_b124_b131_b133_b145_b146_b149_b151_b152_b153_b154_the_validator_reports_each_variant()
  {
     let all = variants();
     assert!(all.len() >= 25, "the corpus has {} variants", all.len());
     for variant in all.iter().filter(|v| v.offline) {
         let dir = materialize(variant);
-        let (report, code) = validate(dir.path());
+        let (report, code) = validate(dir.path(), variant.key.as_deref());
         let findings = report["findings"].as_array().unwrap();
         match &variant.finding {
             None => {
@@ -172,7 +176,7 @@ fn event_of(severity: &str) -> Option<&'static str> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99_b103_b108_b110_b124_b131_b133_b146_b147_b149_a_job_reports_each_variant()
+async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99_b103_b108_b110_b124_b131_b133_b146_b147_b149_b151_b152_b153_b154_a_job_reports_each_variant()
  {
     let h = Harness::start().await;
     for variant in variants() {
@@ -180,7 +184,8 @@ async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99
         assert!(reset.status.is_success(), "{}", reset.body);
         let dir = materialize(&variant);
         let staged = h.stage_folder(dir.path(), variant.content_md5).await;
-        let job = h.submit(&staged, None).await;
+        let key = variant.key.as_deref().map(|k| spmig::package::offline::parse_key(k).unwrap());
+        let job = h.submit(&staged, key.as_ref()).await;
         let events = h.events_until_end(job).await;
         let expected = variant.live.clone().or(variant.finding.clone()).filter(|e| event_of(&e.severity).is_some());
         let Some(expected) = expected else {
@@ -195,8 +200,8 @@ async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99
             assert_eq!(names(&events).iter().filter(|n| **n == "JobFatalError").count(), 1, "{}", variant.name);
         }
         // The log says the same (logs.md §5).
-        let (log, _) = h.tool.get(&staged.manifest, &format!("Import-{job}-1.log")).await.unwrap();
-        let log = String::from_utf8(log).unwrap();
+        let (log, metadata) = h.tool.get(&staged.manifest, &format!("Import-{job}-1.log")).await.unwrap();
+        let log = spmig::isv::events::open_blob(&log, &metadata, key.as_ref()).unwrap();
         assert!(log.contains(&expected.message), "{}: the log lacks the message:\n{log}", variant.name);
     }
 }

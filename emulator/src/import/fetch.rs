@@ -2,19 +2,20 @@
 //! file (decrypted), and content versions streamed into the content store with their MD5
 //! checked (behaviours 133–150).
 
-use std::io::{self, Seek};
+use std::io::{self, Read, Seek};
 
 use md5::{Digest, Md5};
 use quickxorhash::QuickXorHash;
 
 use super::ImportContext;
+use super::archives::Archives;
 use crate::package::inspect::Inspect;
 use crate::package::intake::{ManifestFiles, Opened};
 use crate::package::values::base64_of_len;
 use crate::problems::{self, Subject};
 use crate::report::events::Problem;
 use crate::site::content::StoredContent;
-use crate::storage::blobs::{BlobVersion, Lookup};
+use crate::storage::blobs::Lookup;
 use crate::storage::crypto::{DecryptingReader, IV_LEN};
 
 /// The manifest container of a job, as the package intake reads it.
@@ -78,16 +79,21 @@ pub struct Declared<'a> {
     pub checksum: Option<&'a str>,
 }
 
-/// Downloads `file_value` from the source container into the content store: latest snapshot
-/// only, decrypted for encrypted jobs, its integrity checked (storage.md §5.1): the
-/// QuickXorHash of the plaintext when the manifest has a `Checksum`, else the MD5 of the bytes
-/// as stored.
+/// Downloads `file_value` from the source container — or takes it from the archive that lists
+/// it — into the content store: latest snapshot only, decrypted for encrypted jobs, its
+/// integrity checked (storage.md §5.1): the QuickXorHash of the plaintext when the manifest has
+/// a `Checksum`, else the MD5 of the bytes as stored.
 pub fn content_version(
     ctx: &ImportContext<'_>,
+    archives: &mut Archives,
     subject: &Subject,
     file_value: &str,
     declared: Declared<'_>,
 ) -> Result<StoredContent, Problem> {
+    // Behaviour 152: files an archive lists come from it, with no blob properties of their own.
+    if let Some(entry) = archives.entry(ctx, subject, file_value)? {
+        return store_verified(ctx, subject, file_value, declared, entry.as_slice(), None, None);
+    }
     let found = ctx
         .runtime
         .block_on(ctx.source.lookup(file_value))
@@ -98,23 +104,37 @@ pub fn content_version(
         Lookup::NoSnapshot(_) => return Err(subject.blob_without_snapshot(file_value)),
         Lookup::Snapshot(blob) => blob,
     };
+    let reader =
+        ctx.source.reader(&blob, ctx.runtime.clone()).map_err(|e| subject.storage_failed(file_value, &e.message))?;
+    store_verified(ctx, subject, file_value, declared, reader, blob.content_md5.as_deref(), blob.iv())
+}
+
+/// Streams stored bytes through decryption and both hashes into the content store, then checks
+/// the declared hash. `content_md5` and `metadata_iv` are what storage keeps with a blob.
+fn store_verified(
+    ctx: &ImportContext<'_>,
+    subject: &Subject,
+    file_value: &str,
+    declared: Declared<'_>,
+    reader: impl Read,
+    content_md5: Option<&[u8]>,
+    metadata_iv: Option<&str>,
+) -> Result<StoredContent, Problem> {
     let expected = match declared.checksum {
         // Behaviour 146: with a Checksum, the MD5 is not needed (nor checked).
         Some(text) => {
             Expected::QuickXor(base64_of_len(text, QUICK_XOR_LEN).ok_or_else(|| subject.checksum_mismatch(file_value))?)
         }
-        None => Expected::Md5(expected_md5(subject, file_value, declared.md5, &blob)?),
+        None => Expected::Md5(expected_md5(subject, file_value, declared.md5, content_md5)?),
     };
     let iv = match &ctx.key {
         None => None,
         Some(_) => {
-            let text = declared.iv.or(blob.iv());
+            let text = declared.iv.or(metadata_iv);
             let iv = text.and_then(|t| base64_of_len(t, IV_LEN)).ok_or_else(|| subject.decrypt_failed(file_value))?;
             Some(<[u8; IV_LEN]>::try_from(iv).expect("length checked"))
         }
     };
-    let reader =
-        ctx.source.reader(&blob, ctx.runtime.clone()).map_err(|e| subject.storage_failed(file_value, &e.message))?;
     let (mut md5, mut quick_xor) = (Md5::new(), QuickXorHash::new());
     let stored_bytes = Inspect::new(reader, |bytes: &[u8]| md5.update(bytes));
     let stored = match (&ctx.key, iv) {
@@ -157,18 +177,18 @@ fn expected_md5(
     subject: &Subject,
     file_value: &str,
     manifest: Option<&str>,
-    blob: &BlobVersion,
+    stored: Option<&[u8]>,
 ) -> Result<Vec<u8>, Problem> {
-    match (manifest, &blob.content_md5) {
+    match (manifest, stored) {
         (Some(text), stored) => {
             // A value that is not a 16-byte base64 string can never match.
             let declared = base64_of_len(text, 16).ok_or_else(|| subject.md5_mismatch(file_value))?;
             match stored {
-                Some(stored) if *stored != declared => Err(subject.md5_mismatch(file_value)),
+                Some(stored) if *stored != declared[..] => Err(subject.md5_mismatch(file_value)),
                 _ => Ok(declared),
             }
         }
-        (None, Some(stored)) => Ok(stored.clone()),
+        (None, Some(stored)) => Ok(stored.to_vec()),
         (None, None) => Err(subject.md5_missing(file_value)),
     }
 }

@@ -5,6 +5,7 @@
 //! against the package rules, a fatal problem stopping the job before anything is imported),
 //! then the manifests are read again to import.
 
+mod archives;
 mod fetch;
 mod objects;
 

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::ImportContext;
+use super::archives::Archives;
 use super::fetch;
 use crate::package::files::UserGroupMap;
 use crate::package::intake::Intake;
@@ -31,6 +32,7 @@ pub struct Importer<'c, 'a> {
     failed_files: HashSet<Uuid>,
     /// Objects the intake found will fail, with their problem.
     doomed: HashMap<Uuid, Problem>,
+    archives: Archives,
 }
 
 /// What handling one object amounted to: versions written, or the problem.
@@ -41,6 +43,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         Importer {
             ctx,
             doomed: package.doomed.clone(),
+            archives: Archives::new(package.archived.clone()),
             system_objects: package.system_data.system_objects.iter().copied().collect(),
             users: HashMap::new(),
             failed_files: HashSet::new(),
@@ -194,7 +197,7 @@ impl<'c, 'a> Importer<'c, 'a> {
                 iv: entry.attr("InitializationVector"),
                 checksum: entry.attr("Checksum"),
             };
-            let stored = fetch::content_version(self.ctx, subject, file_value, declared)?;
+            let stored = fetch::content_version(self.ctx, &mut self.archives, subject, file_value, declared)?;
             download += report.elapsed(fetching);
             let number = entry.attr("Version").and_then(parse_version_label).unwrap_or((index as i64 + 1) * 512);
             versions.retain(|v| v.version != number);

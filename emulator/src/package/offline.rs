@@ -19,6 +19,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use md5::{Digest, Md5};
 use quickxorhash::QuickXorHash;
 
+use super::archive::{self, OpenPack, Packs, Violation};
+use super::files::ArchivedPack;
 use super::inspect::Inspect;
 use super::intake::{self, Finding, IntakeOptions, ManifestFiles, Opened, Severity};
 use super::values::{base64_of_len, guid, is_contained_blob_name};
@@ -80,17 +82,13 @@ pub fn validate(package: &FolderPackage, options: &IntakeOptions) -> Report {
         }
     };
     report.objects = intake.objects;
-    let archived: std::collections::HashSet<&str> =
-        intake.archived.iter().flat_map(|pack| pack.file_values.iter().map(String::as_str)).collect();
+    let mut packs = Packs::new(intake.archived.clone());
     for (name, file) in &intake.manifests {
         let Ok(stream) = ChildStream::new(BufReader::new(file), Limits::default()) else { continue };
         for object in stream.flatten() {
             for (subject, blob) in blobs_of(&object) {
-                if archived.contains(blob.file_value.as_str()) {
-                    continue;
-                }
                 report.blobs += 1;
-                if let Err(problem) = check_blob(package, &subject, &blob) {
+                if let Err(problem) = check_blob(package, &mut packs, &subject, &blob) {
                     report.findings.push(Finding {
                         severity: problem.1,
                         behaviour: problem.2,
@@ -186,17 +184,33 @@ fn blobs_of(object: &Element) -> Vec<(Subject, Blob)> {
 
 /// Behaviours 131, 133, 140–150 for one blob; `Err` is the problem with its severity and
 /// behaviour.
-fn check_blob(package: &FolderPackage, subject: &Subject, blob: &Blob) -> Result<(), (Problem, Severity, u16)> {
+fn check_blob(
+    package: &FolderPackage,
+    packs: &mut Packs,
+    subject: &Subject,
+    blob: &Blob,
+) -> Result<(), (Problem, Severity, u16)> {
     let name = blob.file_value.as_str();
-    if !is_contained_blob_name(name) {
-        return Err((subject.file_value_outside_container(name), Severity::Error, 131));
-    }
-    let path = package.content_dir.join(name);
-    let file = File::open(&path).map_err(|_| (subject.blob_missing(name), Severity::Error, 133))?;
+    // Behaviour 152: a file an archive lists comes from it, with no IV of its own beside it.
+    let (stored, sidecar): (Box<dyn Read>, Option<[u8; IV_LEN]>) =
+        match packs.entry(name, |pack, index| open_pack(package, pack, index)) {
+            Some(Ok(bytes)) => (Box::new(io::Cursor::new(bytes)), None),
+            Some(Err(failure)) => {
+                return Err((subject.archive_failed(&failure, name), Severity::Error, failure.behaviour()));
+            }
+            None => {
+                if !is_contained_blob_name(name) {
+                    return Err((subject.file_value_outside_container(name), Severity::Error, 131));
+                }
+                let path = package.content_dir.join(name);
+                let file = File::open(&path).map_err(|_| (subject.blob_missing(name), Severity::Error, 133))?;
+                (Box::new(file), sidecar_iv(&path))
+            }
+        };
 
     let mut md5 = Md5::new();
     let mut quick_xor = QuickXorHash::new();
-    let stored = Inspect::new(file, |bytes: &[u8]| md5.update(bytes));
+    let stored = Inspect::new(stored, |bytes: &[u8]| md5.update(bytes));
     let outcome = match &package.key {
         None => drain(&mut Inspect::new(stored, |bytes: &[u8]| quick_xor.update(bytes))),
         Some(key) => {
@@ -205,7 +219,7 @@ fn check_blob(package: &FolderPackage, subject: &Subject, blob: &Blob) -> Result
                 .as_deref()
                 .and_then(|text| base64_of_len(text, IV_LEN))
                 .and_then(|bytes| <[u8; IV_LEN]>::try_from(bytes).ok())
-                .or_else(|| sidecar_iv(&path))
+                .or(sidecar)
                 .ok_or_else(|| (subject.decrypt_failed(name), Severity::Error, 140))?;
             drain(&mut Inspect::new(DecryptingReader::new(stored, key, &iv), |bytes: &[u8]| quick_xor.update(bytes)))
         }
@@ -238,6 +252,27 @@ fn check_blob(package: &FolderPackage, subject: &Subject, blob: &Blob) -> Result
             145,
         )),
     }
+}
+
+/// A pack of ArchivedFiles.xml from the content folder: decrypted with its sidecar IV, checked.
+fn open_pack(package: &FolderPackage, pack: &ArchivedPack, index: usize) -> Result<OpenPack, Violation> {
+    let path = package.content_dir.join(&pack.name);
+    let file = File::open(&path).map_err(|_| Violation::from("it is not in the content folder".to_string()))?;
+    let size = file.metadata().map_err(|e| Violation::from(e.to_string()))?.len();
+    archive::check_pack(index, package.key.is_some(), size)?;
+    let key = package.key.as_ref().expect("checked: archives come with encrypted packages");
+    let iv = sidecar_iv(&path)
+        .ok_or_else(|| Violation::from("its IV (the .iv file beside it) is missing or malformed".to_string()))?;
+    let mut spool = tempfile::tempfile().map_err(|e| Violation::from(e.to_string()))?;
+    match io::copy(&mut DecryptingReader::new(file, key, &iv), &mut spool) {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            return Err(Violation::from("it cannot be decrypted with the key".to_string()));
+        }
+        Err(e) => return Err(Violation::from(e.to_string())),
+    }
+    spool.rewind().map_err(|e| Violation::from(e.to_string()))?;
+    archive::open_pack(pack, spool)
 }
 
 fn drain(reader: &mut impl Read) -> io::Result<()> {

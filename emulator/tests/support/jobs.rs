@@ -172,7 +172,8 @@ impl Harness {
     }
 
     /// Stages a package folder as laid out on disk (manifest files at the root, content blobs
-    /// under `content/`), snapshotting every blob, with a queue.
+    /// under `content/`, IVs of encrypted files in `<name>.iv`), snapshotting every blob, with a
+    /// queue.
     pub async fn stage_folder(&self, dir: &std::path::Path, content_md5: bool) -> Staged {
         let tag = Uuid::new_v4().simple().to_string();
         let (source, manifest, queue) = (format!("src{tag}"), format!("man{tag}"), format!("q{tag}"));
@@ -184,11 +185,14 @@ impl Harness {
         {
             for entry in std::fs::read_dir(&folder).unwrap() {
                 let path = entry.unwrap().path();
-                if !path.is_file() {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if !path.is_file() || name.ends_with(".iv") {
                     continue;
                 }
-                let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                let upload = spmig::storage::admin::Upload { content_md5: md5, ..Default::default() };
+                // An encrypted file's IV sits beside it in `<name>.iv`: it becomes metadata `IV`.
+                let iv = std::fs::read_to_string(folder.join(format!("{name}.iv"))).ok();
+                let metadata = iv.map(|iv| vec![("IV".to_string(), iv.trim().to_string())]).unwrap_or_default();
+                let upload = spmig::storage::admin::Upload { content_md5: md5, metadata, ..Default::default() };
                 self.tool.put(container, &name, std::fs::read(&path).unwrap(), &upload).await.unwrap();
                 self.tool.snapshot(container, &name).await.unwrap();
             }
