@@ -122,7 +122,7 @@ fn validate(dir: &Path, key: Option<&str>) -> (Value, i32) {
 }
 
 #[test]
-fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b92_b93_b95_b96_b98_b99_b108_b110_b124_b131_b133_b145_b146_b149_b151_b152_b153_b154_the_validator_reports_each_variant()
+fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b92_b93_b95_b96_b98_b99_b108_b110_b124_b131_b133_b145_b139_b142_b146_b149_b151_b152_b153_b154_the_validator_reports_each_variant()
  {
     let all = variants();
     assert!(all.len() >= 25, "the corpus has {} variants", all.len());
@@ -176,7 +176,7 @@ fn event_of(severity: &str) -> Option<&'static str> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99_b103_b108_b110_b124_b131_b133_b146_b147_b149_b151_b152_b153_b154_a_job_reports_each_variant()
+async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99_b103_b108_b110_b124_b131_b133_b139_b142_b146_b147_b149_b151_b152_b153_b154_a_job_reports_each_variant()
  {
     let h = Harness::start().await;
     for variant in variants() {

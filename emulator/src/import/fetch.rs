@@ -39,11 +39,10 @@ impl ManifestFiles for StorageFiles<'_, '_> {
             Lookup::NoSnapshot(blob) | Lookup::Snapshot(blob) => blob,
         };
         let iv = match &ctx.key {
-            Some(_) => Some(
-                blob.iv()
-                    .and_then(|iv| base64_of_len(iv, IV_LEN))
-                    .ok_or_else(|| problems::package_file_undecryptable(name))?,
-            ),
+            Some(_) => match blob.iv().and_then(|iv| base64_of_len(iv, IV_LEN)) {
+                Some(iv) => Some(iv),
+                None => return Ok(Opened::Undecryptable),
+            },
             None => None,
         };
         let raw = ctx
@@ -61,7 +60,7 @@ impl ManifestFiles for StorageFiles<'_, '_> {
         match copied {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                return Err(problems::package_file_undecryptable(name));
+                return Ok(Opened::Undecryptable);
             }
             Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
         }

@@ -38,6 +38,8 @@ pub enum Opened {
     WithoutSnapshot,
     /// The plaintext, rewound.
     Found(File),
+    /// An encrypted job's file that the key and IV do not decrypt (behaviours 139, 140).
+    Undecryptable,
 }
 
 /// How much a finding matters, in the channel the service would report it in.
@@ -162,6 +164,7 @@ pub fn take_in(
             Opened::WithoutSnapshot => {
                 return Err(Finding::new(Severity::Fatal, 135, name, problems::package_file_without_snapshot(name)));
             }
+            Opened::Undecryptable => return Err(undecryptable(name)),
         };
         objects += read_manifest(name, &file, &mut references)?;
         file.rewind().map_err(|e| {
@@ -188,7 +191,12 @@ fn required(files: &mut dyn ManifestFiles, name: &str) -> Result<Element, Findin
             Err(Finding::new(Severity::Fatal, 135, name, problems::package_file_without_snapshot(name)))
         }
         Opened::Found(file) => document(name, file),
+        Opened::Undecryptable => Err(undecryptable(name)),
     }
+}
+
+fn undecryptable(name: &str) -> Finding {
+    Finding::new(Severity::Fatal, 139, name, problems::package_file_undecryptable(name))
 }
 
 /// An optional package file, when present; without a snapshot (when those are required) it
@@ -205,6 +213,7 @@ fn optional(
             Ok(None)
         }
         Opened::Found(file) => document(name, file).map(Some),
+        Opened::Undecryptable => Err(undecryptable(name)),
     }
 }
 

@@ -118,11 +118,11 @@ impl ManifestFiles for Folder<'_> {
             Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
         };
         let Some(key) = &self.package.key else { return Ok(Opened::Found(file)) };
-        let iv = sidecar_iv(&path).ok_or_else(|| problems::package_file_undecryptable(name))?;
+        let Some(iv) = sidecar_iv(&path) else { return Ok(Opened::Undecryptable) };
         let mut spool = tempfile::tempfile().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
         match io::copy(&mut DecryptingReader::new(file, key, &iv), &mut spool) {
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => return Err(problems::package_file_undecryptable(name)),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => return Ok(Opened::Undecryptable),
             Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
         }
         spool.rewind().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
