@@ -189,10 +189,13 @@ def encrypted_variant(name, description, archived_xml, packs, expect=None, live=
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as z:
             for fv in members:
-                z.writestr(fv, encrypt(contents[fv], iv_for(fv)))
+                # A fixed timestamp keeps the zip the same from run to run.
+                entry = zipfile.ZipInfo(fv, date_time=(2024, 3, 1, 0, 0, 0))
+                entry.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+                z.writestr(entry, encrypt(contents[fv], iv_for(fv)))
             if bomb:
                 # 256 MiB of zeros, a few hundred KB deflated: a zip bomb if anything expanded it.
-                info = zipfile.ZipInfo("bomb.bin"); info.compress_type = zipfile.ZIP_DEFLATED
+                info = zipfile.ZipInfo("bomb.bin", date_time=(2024, 3, 1, 0, 0, 0)); info.compress_type = zipfile.ZIP_DEFLATED
                 with z.open(info, "w") as out:
                     chunk = bytes(1 << 20)
                     for _ in range(256): out.write(chunk)
