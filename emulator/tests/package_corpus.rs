@@ -10,7 +10,7 @@ use std::process::Command;
 
 use reqwest::Method;
 use serde_json::Value;
-use support::jobs::{Harness, names};
+use support::jobs::{FolderStaging, Harness, names};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/packages")
@@ -26,6 +26,11 @@ struct Variant {
     content_md5: bool,
     /// The job key of an encrypted variant (base64); each file's IV is in `<file>.iv`.
     key: Option<String>,
+    /// `--sourcetype-mode` for the validator and the emulator, when not the default.
+    sourcetype_mode: Option<String>,
+    /// Files the job must have imported: server-relative URL → the variant's file whose bytes
+    /// it must hold.
+    readback: Vec<(String, String)>,
     finding: Option<Expected>,
     /// The live job's finding where it differs (the target site is known there).
     live: Option<Expected>,
@@ -73,6 +78,12 @@ fn variants() -> Vec<Variant> {
                 offline: spec.get("offline").and_then(|v| v.as_bool()).unwrap_or(true),
                 content_md5: spec.get("stage_content_md5").and_then(|v| v.as_bool()).unwrap_or(true),
                 key: spec.get("key").and_then(|v| v.as_str()).map(str::to_string),
+                sourcetype_mode: spec.get("sourcetype_mode").and_then(|v| v.as_str()).map(str::to_string),
+                readback: spec
+                    .get("readback")
+                    .and_then(|r| r.as_table())
+                    .map(|r| r.iter().map(|(url, path)| (url.clone(), path.as_str().unwrap().to_string())).collect())
+                    .unwrap_or_default(),
                 finding,
                 live,
                 dir,
@@ -109,11 +120,14 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// `spmig package validate --format json` on a folder: the report and the exit code.
-fn validate(dir: &Path, key: Option<&str>) -> (Value, i32) {
+fn validate(dir: &Path, variant: &Variant) -> (Value, i32) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_spmig"));
     command.args(["package", "validate", "--format", "json"]).arg(dir);
-    if let Some(key) = key {
+    if let Some(key) = &variant.key {
         command.args(["--key", key]);
+    }
+    if let Some(mode) = &variant.sourcetype_mode {
+        command.args(["--sourcetype-mode", mode]);
     }
     let output = command.output().unwrap();
     let report = serde_json::from_slice(&output.stdout)
@@ -122,13 +136,13 @@ fn validate(dir: &Path, key: Option<&str>) -> (Value, i32) {
 }
 
 #[test]
-fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b92_b93_b95_b96_b98_b99_b108_b110_b124_b131_b133_b145_b139_b142_b146_b149_b151_b152_b153_b154_the_validator_reports_each_variant()
+fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98_b99_b102_b108_b110_b124_b131_b132_b133_b138_b139_b142_b145_b146_b149_b150_b151_b152_b153_b154_the_validator_reports_each_variant()
  {
     let all = variants();
     assert!(all.len() >= 25, "the corpus has {} variants", all.len());
     for variant in all.iter().filter(|v| v.offline) {
         let dir = materialize(variant);
-        let (report, code) = validate(dir.path(), variant.key.as_deref());
+        let (report, code) = validate(dir.path(), variant);
         let findings = report["findings"].as_array().unwrap();
         match &variant.finding {
             None => {
@@ -176,17 +190,28 @@ fn event_of(severity: &str) -> Option<&'static str> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99_b103_b108_b110_b124_b131_b133_b139_b142_b146_b147_b149_b151_b152_b153_b154_a_job_reports_each_variant()
+async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98_b99_b102_b103_b108_b110_b124_b131_b132_b133_b138_b139_b142_b146_b147_b149_b150_b151_b152_b153_b154_a_job_reports_each_variant()
  {
-    let h = Harness::start().await;
+    let strict = Harness::start().await;
+    let lenient = Harness::start_with(|s| s.sourcetype_mode = spmig::config::SourceTypeMode::Warn).await;
     for variant in variants() {
+        let h = match variant.sourcetype_mode.as_deref() {
+            None | Some("require") => &strict,
+            Some("warn") => &lenient,
+            Some(other) => panic!("{}: unknown sourcetype_mode {other}", variant.name),
+        };
         let reset = h.admin(Method::POST, "/_emulator/reset", None).await;
         assert!(reset.status.is_success(), "{}", reset.body);
         let dir = materialize(&variant);
-        let staged = h.stage_folder(dir.path(), variant.content_md5).await;
+        let how = FolderStaging { content_md5: variant.content_md5, ..FolderStaging::default() };
+        let staged = h.stage_folder(dir.path(), how).await;
         let key = variant.key.as_deref().map(|k| spmig::package::offline::parse_key(k).unwrap());
         let job = h.submit(&staged, key.as_ref()).await;
         let events = h.events_until_end(job).await;
+        for (url, path) in &variant.readback {
+            let expected = std::fs::read(dir.path().join(path)).unwrap();
+            assert_eq!(file_bytes(h, url).await, expected, "{}: {url} holds other bytes", variant.name);
+        }
         let expected = variant.live.clone().or(variant.finding.clone()).filter(|e| event_of(&e.severity).is_some());
         let Some(expected) = expected else {
             assert_eq!(names(&events), ["JobQueued", "JobStart", "JobEnd"], "{}: {events:#?}", variant.name);
@@ -204,6 +229,14 @@ async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b95_b96_b98_b99
         let log = spmig::isv::events::open_blob(&log, &metadata, key.as_ref()).unwrap();
         assert!(log.contains(&expected.message), "{}: the log lacks the message:\n{log}", variant.name);
     }
+}
+
+/// The bytes of an imported file, read back over REST.
+async fn file_bytes(h: &Harness, url: &str) -> Vec<u8> {
+    let path = format!("/sites/dev/_api/web/GetFileByServerRelativeUrl('{url}')/$value");
+    let response = h.t.client.get(h.t.url(&path)).header("authorization", "Bearer t").send().await.unwrap();
+    assert!(response.status().is_success(), "{url}: {}", response.status());
+    response.bytes().await.unwrap().to_vec()
 }
 
 #[test]
@@ -256,4 +289,86 @@ fn the_validator_reads_encrypted_folders_with_sidecar_ivs() {
     let output = run(&[6u8; 32]);
     assert_eq!(output.status.code(), Some(2), "a wrong key cannot decrypt ExportSettings.xml");
     assert!(String::from_utf8_lossy(&output.stdout).contains("Failed to decrypt blob 'ExportSettings.xml'."));
+}
+
+/// A copy of the base package.
+fn base_copy() -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    copy_tree(&corpus().join("base"), out.path());
+    out
+}
+
+/// Rewrites one file of a package folder; `edit` must change it.
+fn edit(dir: &Path, name: &str, edit: impl FnOnce(&str) -> String) {
+    let path = dir.join(name);
+    let before = std::fs::read_to_string(&path).unwrap();
+    let after = edit(&before);
+    assert_ne!(before, after, "the edit of {name} changed nothing");
+    std::fs::write(path, after).unwrap();
+}
+
+async fn title_of(h: &Harness, url: &str) -> Value {
+    let path = format!("/sites/dev/_api/web/GetFileByServerRelativeUrl('{url}')/ListItemAllFields");
+    h.t.get(&path, support::NOMETADATA).await.body["Title"].clone()
+}
+
+const HELLO: &str = "/sites/dev/Shared Documents/Corpus/hello.txt";
+const NOTES: &str = "/sites/dev/Shared Documents/Corpus/notes.txt";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b101_objects_listed_in_system_objects_are_left_as_they_are() {
+    let h = Harness::start().await;
+    let first = base_copy();
+    let staged = h.stage_folder(first.path(), FolderStaging::default()).await;
+    let events = h.events_until_end(h.submit(&staged, None).await).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobEnd"], "{events:#?}");
+    assert_eq!(title_of(&h, HELLO).await, "Hello");
+
+    // The same package again with both titles changed, hello.txt (file and item) a system object.
+    let second = base_copy();
+    edit(second.path(), "Manifest.xml", |m| m.replace(r#"Value="Hello""#, r#"Value="Changed""#));
+    edit(second.path(), "Manifest.xml", |m| m.replace(r#"Value="Notes""#, r#"Value="Notes again""#));
+    edit(second.path(), "SystemData.xml", |s| {
+        s.replace("<SystemObjects />", r#"<SystemObjects><SystemObject Id="70b90168-b920-5c63-8887-fce28de56b5e" /><SystemObject Id="69f2ffb6-db33-5ac3-b3d3-53e14d312b06" /></SystemObjects>"#)
+    });
+    let staged = h.stage_folder(second.path(), FolderStaging::default()).await;
+    let events = h.events_until_end(h.submit(&staged, None).await).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobEnd"], "{events:#?}");
+    assert_eq!(title_of(&h, HELLO).await, "Hello", "the system object was modified");
+    assert_eq!(title_of(&h, NOTES).await, "Notes again", "the rest of the package was imported");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b135_manifest_files_without_snapshots_fail_only_when_snapshots_are_required() {
+    let unsnapshotted = FolderStaging { manifest_snapshots: false, ..FolderStaging::default() };
+    let dir = base_copy();
+
+    // The default follows real clients: the base blobs are read.
+    let lenient = Harness::start().await;
+    let staged = lenient.stage_folder(dir.path(), unsnapshotted).await;
+    let events = lenient.events_until_end(lenient.submit(&staged, None).await).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobEnd"], "{events:#?}");
+
+    let strict = Harness::start_with(|s| s.require_manifest_snapshots = true).await;
+    let staged = strict.stage_folder(dir.path(), unsnapshotted).await;
+    let events = strict.events_until_end(strict.submit(&staged, None).await).await;
+    assert_eq!(names(&events), ["JobQueued", "JobStart", "JobFatalError", "JobEnd"], "{events:#?}");
+    let fatal = &events[2];
+    assert_eq!(fatal["Message"], "The blob 'ExportSettings.xml' does not have a snapshot.");
+
+    // Required files snapshotted, the optional ones not: each of those is a warning, and the
+    // job goes on without them.
+    let staged = strict.stage_folder(dir.path(), unsnapshotted).await;
+    for name in ["ExportSettings.xml", "SystemData.xml", "UserGroup.xml", "Manifest.xml"] {
+        strict.tool.snapshot(&staged.manifest, name).await.unwrap();
+    }
+    let events = strict.events_until_end(strict.submit(&staged, None).await).await;
+    let warnings: Vec<&str> =
+        events.iter().filter(|e| e["Event"] == "JobWarning").map(|e| e["Message"].as_str().unwrap()).collect();
+    for name in ["LookupListMap.xml", "Requirements.xml", "RootObjectMap.xml", "ViewFormsList.xml"] {
+        let message = format!("The blob '{name}' does not have a snapshot.");
+        assert!(warnings.contains(&message.as_str()), "no warning for {name}: {events:#?}");
+    }
+    assert!(!names(&events).contains(&"JobFatalError") && !names(&events).contains(&"JobError"), "{events:#?}");
+    assert_eq!(title_of(&strict, HELLO).await, "Hello");
 }

@@ -5,7 +5,7 @@ its variant.toml. Run it from the repository root with the e2e virtualenv's Pyth
 
 Encrypted variants use a fixed key and IVs derived from file names, so the output is the same
 on every run."""
-import os, re, shutil, base64
+import os, re, shutil, base64, hashlib, io, zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(HERE, "base")
 OUT = os.path.join(HERE, "variants")
@@ -20,15 +20,17 @@ SCHEMA = "[System.Xml.Schema.XmlSchemaValidationException] [{}]"
 
 def toml_str(s): return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
-def variant(name, description, files=None, remove=(), expect=None, live=None, offline=True, stage=None):
+def variant(name, description, files=None, remove=(), expect=None, live=None, offline=True, stage=None, sourcetype_mode=None, readback=None):
     d = os.path.join(OUT, name); os.makedirs(d)
     for fname, text in (files or {}).items():
         path = os.path.join(d, fname); os.makedirs(os.path.dirname(path), exist_ok=True)
-        open(path, "w", encoding="utf-8").write(text)
+        if isinstance(text, bytes): open(path, "wb").write(text)
+        else: open(path, "w", encoding="utf-8").write(text)
     lines = [f"description = {toml_str(description)}"]
     if remove: lines.append("remove = [" + ", ".join(toml_str(r) for r in remove) + "]")
     if not offline: lines.append("offline = false")
     if stage: lines.append(f"stage_content_md5 = {str(stage['content_md5']).lower()}")
+    if sourcetype_mode: lines.append(f"sourcetype_mode = {toml_str(sourcetype_mode)}")
     def section(title, e):
         out = ["", f"[{title}]"]
         for k in ("severity", "behaviour", "file", "message"):
@@ -38,6 +40,8 @@ def variant(name, description, files=None, remove=(), expect=None, live=None, of
         return out
     if expect: lines += section("finding", expect)
     if live: lines += section("live", live)
+    if readback:
+        lines += ["", "[readback]"] + [f"{toml_str(url)} = {toml_str(path)}" for url, path in readback.items()]
     open(os.path.join(d, "variant.toml"), "w").write("\n".join(lines) + "\n")
 
 manifest = read("Manifest.xml"); export = read("ExportSettings.xml"); system = read("SystemData.xml"); users = read("UserGroup.xml"); roots = read("RootObjectMap.xml")
@@ -84,6 +88,9 @@ variant("b92-encoded-attributes-on-a-folder", "A Folder carries AMR's EncodedAtt
 variant("b93-no-source-type", "ExportSettings has no SourceType.",
         files={"ExportSettings.xml": export.replace(' SourceType="FileShare"', '', 1)},
         expect=dict(severity="fatal", behaviour=93, file="ExportSettings.xml", message="ExportSettings.xml does not specify a SourceType."))
+variant("b94-no-source-type-in-warn-mode", "ExportSettings has no SourceType, and the emulator runs with --sourcetype-mode warn.",
+        files={"ExportSettings.xml": export.replace(' SourceType="FileShare"', '', 1)}, sourcetype_mode="warn",
+        expect=dict(severity="warning", behaviour=94, file="ExportSettings.xml", message="ExportSettings.xml does not specify a SourceType."))
 variant("b95-unknown-source-type", "SourceType is spelled in the wrong case.",
         files={"ExportSettings.xml": export.replace('SourceType="FileShare"', 'SourceType="Fileshare"', 1)},
         expect=dict(severity="fatal", behaviour=95, file="ExportSettings.xml", message="The SourceType 'Fileshare' is not supported."))
@@ -95,6 +102,8 @@ variant("b98-unlisted-manifest-is-ignored", "A second manifest, not listed in Sy
 variant("b99-listed-manifest-missing", "SystemData.xml lists a manifest the container does not have.",
         files={"SystemData.xml": system.replace('<ManifestFile Name="Manifest.xml" />', '<ManifestFile Name="Manifest.xml" />\n    <ManifestFile Name="Manifest2.xml" />', 1)},
         expect=dict(severity="fatal", behaviour=99, file="Manifest2.xml", message="Manifest2.xml was not found in the manifest container."))
+variant("b102-no-root-object-map", "RootObjectMap.xml is left out, as the current documentation allows.", remove=["RootObjectMap.xml"],
+        readback={"/sites/dev/Shared Documents/Corpus/hello.txt": "content/00000000.dat"})
 other = "5f0f3c7a-1111-4b2b-9c9c-0123456789ab"
 variant("b103-root-object-of-another-list", "RootObjectMap.xml names a list that is neither in the manifest nor in the target web.",
         files={"RootObjectMap.xml": roots.replace(f'Id="{L}"', f'Id="{other}"', 1)},
@@ -114,6 +123,22 @@ variant("b124-file-before-its-folder", "A file comes before the folder that hold
 variant("b131-file-value-escapes-the-container", "A FileValue climbs out of the source container.",
         files={"Manifest.xml": manifest.replace(file_a, 'FileValue="../elsewhere/00000000.dat"', 1)},
         expect=dict(severity="error", behaviour=131, file="Manifest.xml", message="The FileValue '../elsewhere/00000000.dat' is not a valid blob name."))
+hello = open(os.path.join(BASE, "content", "00000000.dat"), "rb").read()
+nested = "exports/2024/March/blob-0.bin"
+variant("b132-file-value-in-nested-blob-folders", "A file's blob sits under folders of its own; the file lands where the manifest says.",
+        files={"Manifest.xml": manifest.replace(file_a, f'FileValue="{nested}"', 1), "content/" + nested: hello},
+        readback={"/sites/dev/Shared Documents/Corpus/hello.txt": "content/" + nested})
+def stored_zip(entries):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for entry, data in entries: z.writestr(zipfile.ZipInfo(entry, date_time=(2024, 3, 1, 10, 0, 0)), data)
+    return out.getvalue()
+bundle = stored_zip([("inner/readme.txt", b"inside the zip\n")])
+zipped = manifest.replace("hello.txt", "hello.zip").replace(' FileSize="23" MD5Hash="/r2Odh0s2KZZyD+3hf8X4A=="', f' FileSize="{len(bundle)}" MD5Hash="{base64.b64encode(hashlib.md5(bundle).digest()).decode()}"', 1)
+assert zipped.count("hello.zip") == 6 and str(len(bundle)) in zipped
+variant("b138-zip-file-stays-a-zip", "A file is a zip; not listed in ArchivedFiles.xml, it is imported as the zip it is.",
+        files={"Manifest.xml": zipped, "content/00000000.dat": bundle},
+        readback={"/sites/dev/Shared Documents/Corpus/hello.zip": "content/00000000.dat"})
 variant("b133-blob-missing", "A FileValue names a blob the source container does not have.",
         files={"Manifest.xml": manifest.replace(file_a, 'FileValue="00000099.dat"', 1)},
         expect=dict(severity="error", behaviour=133, file="Manifest.xml", message="The blob '00000099.dat' was not found in the source container."))
@@ -127,6 +152,9 @@ variant("b147-no-md5-anywhere", "Neither the manifest nor the blob has an MD5.",
         files={"Manifest.xml": manifest.replace(' MD5Hash="/r2Odh0s2KZZyD+3hf8X4A=="', '', 1)}, stage=dict(content_md5=False),
         expect=dict(severity="advice", behaviour=145, file="Manifest.xml", message='00000000.dat has no MD5Hash or Checksum in the manifest: upload it with Content-MD5 set, or the service fails it with "Missing MD5 property in Manifest and Azure Blob. File: 00000000.dat".'),
         live=dict(severity="error", behaviour=147, message="Missing MD5 property in Manifest and Azure Blob. File: 00000000.dat"))
+variant("b150-manifest-md5-without-blob-property", "The blobs carry no Content-MD5; the manifest's MD5Hash stands in for it.",
+        stage=dict(content_md5=False),
+        readback={"/sites/dev/Shared Documents/Corpus/hello.txt": "content/00000000.dat"})
 variant("b149-md5-mismatch", "A File's MD5Hash is not the MD5 of its content.",
         files={"Manifest.xml": manifest.replace('MD5Hash="/r2Odh0s2KZZyD+3hf8X4A=="', 'MD5Hash="AAAAAAAAAAAAAAAAAAAAAA=="', 1)},
         expect=dict(severity="error", behaviour=149, file="Manifest.xml", message="MD5 mismatch for file 00000000.dat."))

@@ -58,11 +58,21 @@ pub struct OpenPack {
 impl OpenPack {
     /// The bytes of the entry named `file_value`, as stored (encrypted).
     pub fn entry(&mut self, file_value: &str) -> Option<Vec<u8>> {
-        let mut entry = self.zip.by_name(file_value).ok()?;
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut bytes).ok()?;
+        let entry = self.zip.by_name(file_value).ok()?;
+        // The header's sizes were checked when the pack was opened, but the bytes read are
+        // bounded again here rather than trusting them.
+        let mut bytes = Vec::new();
+        entry.take(MAX_ENTRY_BYTES).read_to_end(&mut bytes).ok()?;
         Some(bytes)
     }
+}
+
+/// The base64 QuickXorHash of `bytes`, as a pack's `Checksum` gives it.
+pub fn checksum_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    let mut hash = QuickXorHash::new();
+    hash.update(bytes);
+    base64::engine::general_purpose::STANDARD.encode(hash.finalize())
 }
 
 /// What the package itself decides about a pack before its zip is read: its place among the
@@ -96,6 +106,11 @@ pub fn open_pack(pack: &ArchivedPack, mut plain: File) -> Result<OpenPack, Viola
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("#{i}"));
         if entry.compression() != CompressionMethod::Stored {
             return Err(Violation::new(format!("the entry '{name}' is compressed; entries must be stored")));
+        }
+        // A stored entry's two sizes are equal; a header claiming otherwise is not a zip the
+        // service would have written.
+        if entry.size() != entry.compressed_size() {
+            return Err(Violation::new(format!("the entry '{name}' declares two different sizes")));
         }
         if entry.compressed_size() >= MAX_ENTRY_BYTES {
             let size = entry.compressed_size();
@@ -159,5 +174,35 @@ impl Packs {
             Ok(pack) => pack.entry(file_value).ok_or(PackFailure::NoEntry { archive }),
             Err(violation) => Err(PackFailure::Unusable { archive, violation: violation.clone() }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn pack_of(bytes: &[u8]) -> (ArchivedPack, File) {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(bytes).unwrap();
+        file.rewind().unwrap();
+        let pack = ArchivedPack {
+            name: "pack0.zip".into(),
+            checksum: checksum_of(bytes),
+            file_values: vec!["00000001.dat".into()],
+        };
+        (pack, file)
+    }
+
+    /// Kept with the fuzz regressions (fuzz/regressions/archive_zip): a stored entry whose
+    /// headers claim 4 GiB once made the reader reserve that much before reading 16 bytes.
+    #[test]
+    fn b153_an_entry_whose_sizes_disagree_is_refused_without_reserving_its_claim() {
+        let bytes = include_bytes!("../../../fuzz/regressions/archive_zip/stored-entry-declaring-4-GiB");
+        let (pack, file) = pack_of(bytes);
+        let violation = open_pack(&pack, file).err().expect("the pack is refused");
+        assert_eq!(violation.behaviour, 153);
+        assert_eq!(violation.reason, "the entry '00000001.dat' declares two different sizes");
     }
 }

@@ -24,6 +24,43 @@ pub struct Harness {
     next_item: AtomicI64,
 }
 
+/// How [`Harness::stage_folder`] uploads a folder.
+#[derive(Clone, Copy, Debug)]
+pub struct FolderStaging {
+    /// Content blobs carry Content-MD5.
+    pub content_md5: bool,
+    /// Manifest-container files are snapshotted (content blobs always are).
+    pub manifest_snapshots: bool,
+}
+
+impl Default for FolderStaging {
+    fn default() -> Self {
+        FolderStaging { content_md5: true, manifest_snapshots: true }
+    }
+}
+
+/// The files under `dir` as blob names (`/`-separated), `.iv` sidecars left out; sub-folders
+/// only when `deep`.
+fn blobs_in(dir: &std::path::Path, deep: bool) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut pending = vec![(dir.to_path_buf(), String::new())];
+    while let Some((folder, prefix)) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let name = format!("{prefix}{}", path.file_name().unwrap().to_string_lossy());
+            if path.is_dir() {
+                if deep {
+                    pending.push((path, format!("{name}/")));
+                }
+            } else if !name.ends_with(".iv") {
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
 /// The containers (and queue) of one staged package.
 pub struct Staged {
     pub source: String,
@@ -172,29 +209,30 @@ impl Harness {
     }
 
     /// Stages a package folder as laid out on disk (manifest files at the root, content blobs
-    /// under `content/`, IVs of encrypted files in `<name>.iv`), snapshotting every blob, with a
-    /// queue.
-    pub async fn stage_folder(&self, dir: &std::path::Path, content_md5: bool) -> Staged {
+    /// under `content/`, sub-folders giving blob names with `/`, IVs of encrypted files in
+    /// `<name>.iv`), with a queue.
+    pub async fn stage_folder(&self, dir: &std::path::Path, how: FolderStaging) -> Staged {
         let tag = Uuid::new_v4().simple().to_string();
         let (source, manifest, queue) = (format!("src{tag}"), format!("man{tag}"), format!("q{tag}"));
         self.tool.create_container(&source).await.unwrap();
         self.tool.create_container(&manifest).await.unwrap();
         self.tool.create_queue(&queue).await.unwrap();
-        for (container, folder, md5) in
-            [(&manifest, dir.to_path_buf(), true), (&source, dir.join("content"), content_md5)]
-        {
-            for entry in std::fs::read_dir(&folder).unwrap() {
-                let path = entry.unwrap().path();
-                let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                if !path.is_file() || name.ends_with(".iv") {
-                    continue;
-                }
+        let manifest_files = blobs_in(dir, false);
+        let content = blobs_in(&dir.join("content"), true);
+        for (container, folder, files, md5, snapshot) in [
+            (&manifest, dir.to_path_buf(), manifest_files, true, how.manifest_snapshots),
+            (&source, dir.join("content"), content, how.content_md5, true),
+        ] {
+            for name in files {
+                let path = folder.join(&name);
                 // An encrypted file's IV sits beside it in `<name>.iv`: it becomes metadata `IV`.
                 let iv = std::fs::read_to_string(folder.join(format!("{name}.iv"))).ok();
                 let metadata = iv.map(|iv| vec![("IV".to_string(), iv.trim().to_string())]).unwrap_or_default();
                 let upload = spmig::storage::admin::Upload { content_md5: md5, metadata, ..Default::default() };
                 self.tool.put(container, &name, std::fs::read(&path).unwrap(), &upload).await.unwrap();
-                self.tool.snapshot(container, &name).await.unwrap();
+                if snapshot {
+                    self.tool.snapshot(container, &name).await.unwrap();
+                }
             }
         }
         let expiry = OffsetDateTime::now_utc() + time::Duration::days(1);
