@@ -62,6 +62,21 @@ pub enum SourceTypeMode {
     Warn,
 }
 
+/// Which logins of a package's users resolve to an account (behaviours 104–106). The service
+/// asks the tenant's directory, which the emulator does not have.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserResolution {
+    /// Any login naming a user principal name (`i:0#.f|membership|ada@contoso.com` or
+    /// `ada@contoso.com`) resolves, as an account of the tenant would; others (Windows
+    /// logins such as `CONTOSO\ada`) do not.
+    #[default]
+    AnyUpn,
+    /// Only the target site's users (declared in the seed file, or made by earlier imports)
+    /// resolve.
+    SiteUsers,
+}
+
 /// The settings of `serve`, each optional so that layers can be told apart.
 #[derive(Clone, Debug, Default, Args, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,6 +135,10 @@ pub struct ServeOptions {
     /// What a package without SourceType gets [default: require]
     #[arg(long, env = "SPMIG_SOURCETYPE_MODE", value_enum)]
     pub sourcetype_mode: Option<SourceTypeMode>,
+
+    /// Which package logins resolve to a user [default: any-upn]
+    #[arg(long, env = "SPMIG_USER_RESOLUTION", value_enum)]
+    pub user_resolution: Option<UserResolution>,
 
     /// Read manifest-container files only from snapshots, as the service documents
     /// (real clients often do not snapshot them) [default: false]
@@ -181,6 +200,7 @@ pub struct Settings {
     pub sas_enforcement: SasEnforcement,
     pub workers: usize,
     pub sourcetype_mode: SourceTypeMode,
+    pub user_resolution: UserResolution,
     pub require_manifest_snapshots: bool,
     pub rules: Vec<crate::jobs::rules::Rule>,
     /// Where each value came from, by setting name.
@@ -249,6 +269,7 @@ impl Settings {
         pick("sas_enforcement", cli.sas_enforcement.is_some(), file.sas_enforcement.is_some());
         pick("workers", cli.workers.is_some(), file.workers.is_some());
         pick("sourcetype_mode", cli.sourcetype_mode.is_some(), file.sourcetype_mode.is_some());
+        pick("user_resolution", cli.user_resolution.is_some(), file.user_resolution.is_some());
         pick(
             "require_manifest_snapshots",
             cli.require_manifest_snapshots.is_some(),
@@ -284,6 +305,7 @@ impl Settings {
             sas_enforcement: cli.sas_enforcement.or(file.sas_enforcement).unwrap_or_default(),
             workers: cli.workers.or(file.workers).unwrap_or(2).max(1),
             sourcetype_mode: cli.sourcetype_mode.or(file.sourcetype_mode).unwrap_or_default(),
+            user_resolution: cli.user_resolution.or(file.user_resolution).unwrap_or_default(),
             require_manifest_snapshots: cli
                 .require_manifest_snapshots
                 .or(file.require_manifest_snapshots)
@@ -301,7 +323,7 @@ impl Settings {
         let connection = redact_key(&self.storage_connection_string);
         // Enum values as the flags spell them.
         let name_of = |value: &dyn ValueEnumName| quote(&value.name());
-        let rows: [(&str, Option<String>); 14] = [
+        let rows: [(&str, Option<String>); 15] = [
             ("listen", Some(quote(&self.listen.to_string()))),
             ("data", Some(quote(&self.data.display().to_string()))),
             ("in_memory", Some(self.in_memory.to_string())),
@@ -315,6 +337,7 @@ impl Settings {
             ("sas_enforcement", Some(name_of(&self.sas_enforcement))),
             ("workers", Some(self.workers.to_string())),
             ("sourcetype_mode", Some(name_of(&self.sourcetype_mode))),
+            ("user_resolution", Some(name_of(&self.user_resolution))),
             ("require_manifest_snapshots", Some(self.require_manifest_snapshots.to_string())),
         ];
         let mut out = String::new();

@@ -405,6 +405,51 @@ pub fn duplicate_user(login: &str, first: &str, second: &str) -> Problem {
     )
 }
 
+/// The login as the service quotes it in user warnings: the account, without a claims prefix
+/// (the documentation shows bare UPNs).
+fn quoted_login(login: &str) -> &str {
+    login.rsplit('|').next().unwrap_or(login)
+}
+
+/// Behaviour 105, text documented.
+pub fn user_not_ensured(login: &str) -> Problem {
+    explained(
+        job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Failed to ensure user '{}'", quoted_login(login))),
+        "Behaviour 105: the login does not resolve to an account of the tenant and the User has no SystemId, so \
+         System Account stands in wherever the package names this user. Give the user's UPN in claims form \
+         (i:0#.f|membership|user@contoso.com), or a SystemId to keep a deleted placeholder instead.",
+    )
+}
+
+/// Behaviour 106, text documented.
+pub fn user_attributes_fallback(login: &str) -> Problem {
+    let login = quoted_login(login);
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            SP_EXCEPTION,
+            format!(
+                "Failed to retrieve user '{login}' attributes from the SiteUsers; falling back to passed in values"
+            ),
+        ),
+        "Behaviour 106: the login does not resolve to an account of the tenant; a deleted user with the package's \
+         login and SystemId is created and used.",
+    )
+}
+
+/// Behaviour 111 (emulator wording: the service's reaction is not on record).
+pub fn user_id_undefined(id: &str) -> Problem {
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            SP_EXCEPTION,
+            format!("The user id '{id}' is not defined in UserGroup.xml; System Account is used instead."),
+        ),
+        "Behaviour 111: every Author, ModifiedBy and principal id the manifests use needs a User (or Group) in \
+         UserGroup.xml.",
+    )
+}
+
 /// Behaviour 110.
 pub fn no_users() -> Problem {
     explained(

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::jobs::{FolderStaging, Harness, names};
 
 fn corpus() -> PathBuf {
@@ -190,7 +190,7 @@ fn event_of(severity: &str) -> Option<&'static str> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98_b99_b102_b103_b108_b110_b124_b131_b132_b133_b138_b139_b142_b146_b147_b149_b150_b151_b152_b153_b154_a_job_reports_each_variant()
+async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98_b99_b102_b103_b105_b106_b107_b108_b110_b111_b124_b131_b132_b133_b138_b139_b142_b146_b147_b149_b150_b151_b152_b153_b154_a_job_reports_each_variant()
  {
     let strict = Harness::start().await;
     let lenient = Harness::start_with(|s| s.sourcetype_mode = spmig::config::SourceTypeMode::Warn).await;
@@ -371,4 +371,58 @@ async fn b135_manifest_files_without_snapshots_fail_only_when_snapshots_are_requ
     }
     assert!(!names(&events).contains(&"JobFatalError") && !names(&events).contains(&"JobError"), "{events:#?}");
     assert_eq!(title_of(&strict, HELLO).await, "Hello");
+}
+
+async fn person(h: &Harness, url: &str, role: &str) -> Value {
+    let path = format!("/sites/dev/_api/web/GetFileByServerRelativeUrl('{url}')/{role}");
+    let answer = h.t.get(&path, support::NOMETADATA).await;
+    assert!(answer.status.is_success(), "{path}: {}", answer.body);
+    answer.body
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b104_b105_b106_with_site_users_resolution_only_the_sites_users_resolve() {
+    let h = Harness::start_with(|s| s.user_resolution = spmig::config::UserResolution::SiteUsers).await;
+    let seeded = json!({"url": "/sites/dev", "users": [{"login": "i:0#.f|membership|robert@contoso.com", "title": "Robert (seeded)"}]});
+    let answer = h.admin(Method::POST, "/_emulator/sites", Some(seeded)).await;
+    assert!(answer.status.is_success(), "{}", answer.body);
+
+    let dir = base_copy();
+    edit(dir.path(), "UserGroup.xml", |u| {
+        u.replace(
+            "  </Users>",
+            "    <User Id=\"2\" Name=\"Ada\" Login=\"i:0#.f|membership|ada@contoso.com\" IsSiteAdmin=\"false\" IsDeleted=\"false\" IsDomainGroup=\"false\" />\n    \
+             <User Id=\"3\" Name=\"Grace\" Login=\"i:0#.f|membership|grace@contoso.com\" SystemId=\"AQUAAAAAAAUVAAAAXSj1f9U62DVDVOAqToYSAA==\" IsSiteAdmin=\"false\" IsDeleted=\"false\" IsDomainGroup=\"false\" />\n  </Users>",
+        )
+    });
+    // notes.txt: written by Ada, last changed by Grace.
+    edit(dir.path(), "Manifest.xml", |m| {
+        m.replacen(
+            "Author=\"1\" ModifiedBy=\"1\">\n      <Versions>",
+            "Author=\"2\" ModifiedBy=\"3\">\n      <Versions>",
+            1,
+        )
+    });
+    let staged = h.stage_folder(dir.path(), FolderStaging::default()).await;
+    let events = h.events_until_end(h.submit(&staged, None).await).await;
+    let warnings: Vec<&str> =
+        events.iter().filter(|e| e["Event"] == "JobWarning").map(|e| e["Message"].as_str().unwrap()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "Failed to ensure user 'ada@contoso.com'",
+            "Failed to retrieve user 'grace@contoso.com' attributes from the SiteUsers; falling back to passed in values",
+        ],
+        "{events:#?}"
+    );
+    // Behaviour 104: the seeded user; 105: System Account; 106: a deleted placeholder.
+    assert_eq!(person(&h, HELLO, "Author").await["Title"], "Robert (seeded)");
+    assert_eq!(person(&h, NOTES, "Author").await["Title"], "System Account");
+    let grace = person(&h, NOTES, "ModifiedBy").await;
+    assert_eq!(grace["LoginName"], "i:0#.f|membership|grace@contoso.com");
+    assert_eq!(grace["Title"], "Grace");
+    let (log, _) =
+        h.tool.get(&staged.manifest, &format!("Import-{}-1.log", events[0]["JobId"].as_str().unwrap())).await.unwrap();
+    let log = String::from_utf8(log).unwrap();
+    assert!(log.contains("Failed to ensure user 'ada@contoso.com'"), "{log}");
 }

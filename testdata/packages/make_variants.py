@@ -115,6 +115,19 @@ variant("b108-one-person-twice", "UserGroup.xml lists the same account under two
 variant("b110-no-users", "UserGroup.xml lists no users.",
         files={"UserGroup.xml": re.sub(r"<Users>.*</Users>", "<Users />", users, flags=re.S)},
         expect=dict(severity="warning", behaviour=110, file="UserGroup.xml", message="UserGroup.xml lists no users; authors and security information cannot be set."))
+robert = 'Login="i:0#.f|membership|robert@contoso.com"'
+variant("b105-unresolvable-login", "A user's login is a Windows account, which no cloud tenant resolves, and there is no SystemId.",
+        files={"UserGroup.xml": users.replace(robert, 'Login="i:0#.w|contoso\\ghost"', 1)}, offline=False,
+        live=dict(severity="warning", behaviour=105, file="UserGroup.xml", message="Failed to ensure user 'contoso\\ghost'"))
+variant("b106-unresolvable-login-with-system-id", "A user's login does not resolve, but the User carries a SystemId.",
+        files={"UserGroup.xml": users.replace(robert, 'Login="i:0#.w|contoso\\ghost" SystemId="AQUAAAAAAAUVAAAAXSj1f9U62DVDVOAqToYSAA=="', 1)}, offline=False,
+        live=dict(severity="warning", behaviour=106, file="UserGroup.xml", message="Failed to retrieve user 'contoso\\ghost' attributes from the SiteUsers; falling back to passed in values"))
+variant("b107-deleted-user-is-not-looked-up", "A user marked IsDeleted has a login nobody could resolve; it is taken as given, without a warning.",
+        files={"UserGroup.xml": users.replace(robert, 'Login="i:0#.w|contoso\\ghost"', 1).replace('IsDeleted="false"', 'IsDeleted="true"', 1)}, offline=False,
+        readback={"/sites/dev/Shared Documents/Corpus/hello.txt": "content/00000000.dat"})
+variant("b111-author-not-in-user-group", "A file names an Author id that UserGroup.xml does not define.",
+        files={"Manifest.xml": manifest.replace(file_a + ' FileSize="23" MD5Hash="/r2Odh0s2KZZyD+3hf8X4A==" Author="1"', file_a + ' FileSize="23" MD5Hash="/r2Odh0s2KZZyD+3hf8X4A==" Author="7"', 1)}, offline=False,
+        live=dict(severity="warning", behaviour=111, file="Manifest.xml", message="The user id '7' is not defined in UserGroup.xml; System Account is used instead."))
 objs = re.findall(r"  <SPObject .*?</SPObject>\n", manifest, flags=re.S)
 reordered = manifest.replace("".join(objs), objs[1] + objs[0] + "".join(objs[2:]), 1)
 variant("b124-file-before-its-folder", "A file comes before the folder that holds it.",

@@ -58,6 +58,7 @@ pub struct ImportOptions {
     /// Read manifest-container files only from snapshots (behaviour 135); off by default, as
     /// real clients such as Office365-REST-Python-Client do not snapshot them.
     pub require_manifest_snapshots: bool,
+    pub user_resolution: crate::config::UserResolution,
 }
 
 /// Where the import reads the package and how.

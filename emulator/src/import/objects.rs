@@ -2,6 +2,7 @@
 //! items with their fields. Ids from the package are kept (behaviour 114); each object is
 //! written in one transaction, and a failing object is reported and skipped (behaviour 55).
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -11,11 +12,12 @@ use uuid::Uuid;
 use super::ImportContext;
 use super::archives::Archives;
 use super::fetch;
-use crate::package::files::UserGroupMap;
+use crate::config::UserResolution;
+use crate::package::files::{PackageUser, UserGroupMap};
 use crate::package::intake::Intake;
 use crate::package::values::{datetime, guid, parent, server_relative};
 use crate::package::xml::Element;
-use crate::problems::{ObjectType, Subject};
+use crate::problems::{self, ObjectType, Subject};
 use crate::report::events::Problem;
 use crate::report::reporter::Reporter;
 use crate::site::Error as SiteError;
@@ -28,6 +30,13 @@ pub struct Importer<'c, 'a> {
     system_objects: HashSet<Uuid>,
     /// Package user id (`Author="1"`) → site user id.
     users: HashMap<String, i64>,
+    /// Whether ids UserGroup.xml lacks are warned about: not when it has no users at all,
+    /// which was warned about once (behaviour 110).
+    warn_undefined_users: bool,
+    /// Ids the manifests used that UserGroup.xml does not define, each warned about once.
+    undefined_users: RefCell<HashSet<String>>,
+    /// Warnings found while an object was read, reported after it.
+    pending_warnings: RefCell<Vec<Problem>>,
     /// Files that failed: their list items are skipped without a second error.
     failed_files: HashSet<Uuid>,
     /// Objects the intake found will fail, with their problem.
@@ -46,34 +55,76 @@ impl<'c, 'a> Importer<'c, 'a> {
             archives: Archives::new(package.archived.clone()),
             system_objects: package.system_data.system_objects.iter().copied().collect(),
             users: HashMap::new(),
+            warn_undefined_users: false,
+            undefined_users: RefCell::default(),
+            pending_warnings: RefCell::default(),
             failed_files: HashSet::new(),
         }
     }
 
-    /// Resolves UserGroup.xml's users to site users (behaviour 104).
+    /// Resolves UserGroup.xml's users to site users (behaviours 104–107).
     pub fn users(&mut self, map: &UserGroupMap, report: &mut Reporter<'_>) {
+        self.warn_undefined_users = !map.users.is_empty();
         for user in &map.users {
             let started = report.now();
-            let write = UserWrite {
-                login_name: user.login.clone(),
-                title: if user.name.is_empty() { user.login.clone() } else { user.name.clone() },
-                email: user.email.clone(),
-                is_site_admin: user.is_site_admin,
-                is_deleted: user.is_deleted,
-                system_id: user.system_id.clone(),
-            };
-            let site_id = self.ctx.site.id;
-            match self.ctx.store.blocking(|db| db.ensure_user(site_id, &write)) {
-                Ok((id, _)) => {
+            match self.resolve(user) {
+                Ok((id, warning)) => {
                     self.users.insert(user.id.clone(), id);
+                    if let Some(problem) = warning {
+                        report.warning(problem);
+                    }
                 }
-                Err(e) => {
-                    tracing::error!(login = %user.login, error = %e, "could not ensure a user")
-                }
+                Err(problem) => report.error(problem),
             }
             let took = report.elapsed(started);
             report.object_done("SPUser", None, 1, took);
         }
+    }
+
+    /// The site user a package user becomes, and the warning that says how if it is not the
+    /// account the login names.
+    fn resolve(&self, user: &PackageUser) -> Result<(i64, Option<Problem>), Problem> {
+        let site_id = self.ctx.site.id;
+        let write = |is_deleted| UserWrite {
+            login_name: user.login.clone(),
+            title: if user.name.is_empty() { user.login.clone() } else { user.name.clone() },
+            email: user.email.clone(),
+            is_site_admin: user.is_site_admin,
+            is_deleted,
+            system_id: user.system_id.clone(),
+        };
+        // Behaviour 107: a deleted account is taken as given, without a lookup.
+        if user.is_deleted {
+            return Ok((self.db(|db| db.ensure_user(site_id, &write(true)))?.0, None));
+        }
+        if let Some(id) = self.site_user(&user.login)? {
+            return Ok((id, None));
+        }
+        if self.ctx.options.user_resolution == UserResolution::AnyUpn && names_an_upn(&user.login) {
+            return Ok((self.db(|db| db.ensure_user(site_id, &write(false)))?.0, None));
+        }
+        match &user.system_id {
+            Some(_) => {
+                let id = self.db(|db| db.ensure_user(site_id, &write(true)))?.0;
+                Ok((id, Some(problems::user_attributes_fallback(&user.login))))
+            }
+            None => Ok((SYSTEM_ACCOUNT_ID, Some(problems::user_not_ensured(&user.login)))),
+        }
+    }
+
+    /// The live site user a login names, given bare or in membership claims form.
+    fn site_user(&self, login: &str) -> Result<Option<i64>, Problem> {
+        let site_id = self.ctx.site.id;
+        let account = login.rsplit('|').next().unwrap_or(login);
+        let claims = format!("{MEMBERSHIP_CLAIM}{account}");
+        self.db(|db| {
+            for candidate in [login, account, claims.as_str()] {
+                if let Some(id) = db.site_user_by_login(site_id, candidate)? {
+                    return Ok(Some(id));
+                }
+            }
+            Ok(None)
+        })
     }
 
     /// Applies one `SPObject`.
@@ -94,6 +145,9 @@ impl<'c, 'a> Importer<'c, 'a> {
             // Content types, security objects and the rest come with the full import rules.
             _ => Ok(1),
         };
+        for warning in self.pending_warnings.take() {
+            report.warning(warning);
+        }
         let versions = match outcome {
             Ok(versions) => versions,
             Err(problem) => {
@@ -351,9 +405,19 @@ impl<'c, 'a> Importer<'c, 'a> {
         }
     }
 
-    /// The site user a package user id stands for; unknown ids become System Account.
+    /// The site user a package user id stands for; ids UserGroup.xml does not define become
+    /// System Account, with a warning the first time (behaviour 111).
     fn user_of(&self, package_id: Option<&str>) -> Option<i64> {
-        Some(package_id.and_then(|id| self.users.get(id).copied()).unwrap_or(SYSTEM_ACCOUNT_ID))
+        let Some(id) = package_id.map(str::trim).filter(|id| !id.is_empty()) else {
+            return Some(SYSTEM_ACCOUNT_ID);
+        };
+        if let Some(user) = self.users.get(id) {
+            return Some(*user);
+        }
+        if self.warn_undefined_users && self.undefined_users.borrow_mut().insert(id.to_string()) {
+            self.pending_warnings.borrow_mut().push(problems::user_id_undefined(id));
+        }
+        Some(SYSTEM_ACCOUNT_ID)
     }
 
     fn db<T>(&self, f: impl FnOnce(&mut crate::site::Db) -> Result<T, SiteError>) -> Result<T, Problem> {
@@ -389,4 +453,16 @@ fn moderation_status(text: Option<&str>) -> i32 {
         Some("Scheduled") => 4,
         _ => 0,
     }
+}
+
+/// The claims prefix of a cloud account's login.
+const MEMBERSHIP_CLAIM: &str = "i:0#.f|membership|";
+
+/// Whether a login names a user principal name, bare or in membership claims form: what a
+/// tenant's directory can resolve. Windows logins (`CONTOSO\ada`, `i:0#.w|…`) cannot.
+fn names_an_upn(login: &str) -> bool {
+    let account = login.strip_prefix(MEMBERSHIP_CLAIM).unwrap_or(login);
+    !account.contains('|')
+        && !account.contains('\\')
+        && account.split_once('@').is_some_and(|(name, domain)| !name.is_empty() && domain.contains('.'))
 }

@@ -97,6 +97,7 @@ impl JobSettings {
                     source_type_required: settings.sourcetype_mode == crate::config::SourceTypeMode::Require,
                 },
                 require_manifest_snapshots: settings.require_manifest_snapshots,
+                user_resolution: settings.user_resolution,
             },
             startup_rules: settings.rules.clone(),
             seed: settings.seed,

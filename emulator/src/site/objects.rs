@@ -72,36 +72,21 @@ impl Db {
     /// id if there is none. Returns the id and whether the user already existed.
     pub fn ensure_user(&mut self, site_id: Uuid, user: &UserWrite) -> Result<(i64, bool), Error> {
         let tx = self.conn.transaction()?;
-        let site = site_id.to_string();
-        let existing: Option<i64> = tx
+        let outcome = ensure_user_in(&tx, site_id, user)?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// The live (not deleted) site user with this login, case-insensitive.
+    pub fn site_user_by_login(&self, site_id: Uuid, login: &str) -> Result<Option<i64>, Error> {
+        Ok(self
+            .conn
             .query_row(
-                "SELECT id FROM users WHERE site_id = ?1 AND login_name = ?2 COLLATE NOCASE",
-                params![site, user.login_name],
+                "SELECT id FROM users WHERE site_id = ?1 AND login_name = ?2 COLLATE NOCASE AND is_deleted = 0",
+                params![site_id.to_string(), login],
                 |r| r.get(0),
             )
-            .optional()?;
-        if let Some(id) = existing {
-            return Ok((id, true));
-        }
-        let id: i64 =
-            tx.query_row("SELECT next_principal_id FROM site_collections WHERE id = ?1", [&site], |r| r.get(0))?;
-        tx.execute("UPDATE site_collections SET next_principal_id = ?2 WHERE id = ?1", params![site, id + 1])?;
-        tx.execute(
-            "INSERT INTO users (site_id, id, login_name, title, email, is_site_admin, is_deleted, system_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                site,
-                id,
-                user.login_name,
-                user.title,
-                user.email,
-                user.is_site_admin,
-                user.is_deleted,
-                user.system_id
-            ],
-        )?;
-        tx.commit()?;
-        Ok((id, false))
+            .optional()?)
     }
 
     pub fn user(&self, site_id: Uuid, id: i64) -> Result<Option<User>, Error> {
@@ -516,4 +501,32 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ListItem> {
         parent_folder_id: r.opt_guid(12)?,
         fields: Vec::new(),
     })
+}
+
+/// [`Db::ensure_user`] inside a transaction of the caller's.
+pub(super) fn ensure_user_in(
+    tx: &rusqlite::Transaction<'_>,
+    site_id: Uuid,
+    user: &UserWrite,
+) -> Result<(i64, bool), Error> {
+    let site = site_id.to_string();
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM users WHERE site_id = ?1 AND login_name = ?2 COLLATE NOCASE",
+            params![site, user.login_name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok((id, true));
+    }
+    let id: i64 =
+        tx.query_row("SELECT next_principal_id FROM site_collections WHERE id = ?1", [&site], |r| r.get(0))?;
+    tx.execute("UPDATE site_collections SET next_principal_id = ?2 WHERE id = ?1", params![site, id + 1])?;
+    tx.execute(
+        "INSERT INTO users (site_id, id, login_name, title, email, is_site_admin, is_deleted, system_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![site, id, user.login_name, user.title, user.email, user.is_site_admin, user.is_deleted, user.system_id],
+    )?;
+    Ok((id, false))
 }

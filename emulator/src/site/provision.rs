@@ -110,6 +110,17 @@ impl Db {
                 created.push(list.url.clone());
             }
         }
+        for user in &plan.users {
+            let write = super::objects::UserWrite {
+                login_name: user.login.clone(),
+                title: user.title.clone(),
+                email: user.email.clone(),
+                is_site_admin: user.site_admin,
+                is_deleted: false,
+                system_id: None,
+            };
+            super::objects::ensure_user_in(&tx, plan.id, &write)?;
+        }
         let outcome = summarize(&tx, plan, created)?;
         tx.commit()?;
         Ok(outcome)

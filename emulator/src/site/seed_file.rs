@@ -174,6 +174,22 @@ url = "/sites/finance"
     }
 
     #[test]
+    fn site_users_are_declared_once_each() {
+        let text = "[[site]]\nurl = \"/sites/a\"\n\n[[site.user]]\nlogin = \"i:0#.f|membership|ada@contoso.com\"\n\n\
+                    [[site.user]]\nlogin = \"I:0#.F|membership|ADA@contoso.com\"\n";
+        let err = parse("s.toml", text).unwrap_err();
+        let rendered = err.to_string();
+        assert!(rendered.contains("s.toml:8: site[0].user[1].login: the login"), "{rendered}");
+
+        let plans = parse(
+            "s.toml",
+            "[[site]]\nurl = \"/sites/a\"\n[[site.user]]\nlogin = \"i:0#.f|membership|ada@contoso.com\"\n",
+        )
+        .unwrap();
+        assert_eq!(plans[0].users[0].title, "ada", "the title defaults to the account name");
+    }
+
+    #[test]
     fn syntax_and_type_errors_name_the_line() {
         let err = parse("s.toml", "[[site]]\nurl = \"/sites/a\"\nid = \"not-a-guid\"\n").unwrap_err();
         assert_eq!(err.problems.len(), 1);

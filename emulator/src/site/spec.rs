@@ -31,6 +31,22 @@ pub struct SiteSpec {
     pub web: Vec<WebSpec>,
     #[serde(default, alias = "lists")]
     pub list: Vec<ListSpec>,
+    /// Users the site already has: the logins a package's users resolve to under
+    /// `--user-resolution site-users`.
+    #[serde(default, alias = "users")]
+    pub user: Vec<UserSpec>,
+}
+
+/// A site user as declared.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    /// The login, e.g. `i:0#.f|membership|ada@contoso.com`.
+    pub login: String,
+    /// Display name; the login's account part by default.
+    pub title: Option<String>,
+    pub email: Option<String>,
+    pub site_admin: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -119,6 +135,15 @@ pub struct SitePlan {
     /// The root web first, then the declared webs, parents before children.
     pub webs: Vec<WebPlan>,
     pub lists: Vec<ListPlan>,
+    pub users: Vec<UserPlan>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserPlan {
+    pub login: String,
+    pub title: String,
+    pub email: String,
+    pub site_admin: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -370,11 +395,29 @@ impl SiteSpec {
             add_default_lists(&webs, &mut lists);
         }
 
+        let mut users = Vec::new();
+        let mut logins = HashSet::new();
+        for (i, spec) in self.user.iter().enumerate() {
+            let login = spec.login.trim();
+            if login.is_empty() {
+                fail(&[Key("user"), Index(i), Key("login")], "a user needs a login".into());
+            } else if !logins.insert(login.to_lowercase()) {
+                fail(&[Key("user"), Index(i), Key("login")], format!("the login '{login}' is declared twice"));
+            }
+            let account = login.rsplit('|').next().unwrap_or(login);
+            users.push(UserPlan {
+                login: login.to_string(),
+                title: spec.title.clone().unwrap_or_else(|| account.split('@').next().unwrap_or(account).to_string()),
+                email: spec.email.clone().unwrap_or_default(),
+                site_admin: spec.site_admin.unwrap_or(false),
+            });
+        }
+
         let id = self.id.unwrap_or_else(|| derived_id("site", &site_url));
         if !ids.insert(id) {
             fail(&[Key("id")], format!("the id {id} is used twice"));
         }
-        if errors.is_empty() { Ok(SitePlan { id, url: site_url, webs, lists }) } else { Err(errors) }
+        if errors.is_empty() { Ok(SitePlan { id, url: site_url, webs, lists, users }) } else { Err(errors) }
     }
 }
 
