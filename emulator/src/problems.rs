@@ -408,7 +408,7 @@ pub fn duplicate_user(login: &str, first: &str, second: &str) -> Problem {
 /// The login as the service quotes it in user warnings: the account, without a claims prefix
 /// (the documentation shows bare UPNs).
 fn quoted_login(login: &str) -> &str {
-    login.rsplit('|').next().unwrap_or(login)
+    crate::package::values::login_account(login)
 }
 
 /// Behaviour 105, text documented.

@@ -40,6 +40,9 @@ async fn job_views_show_the_decrypted_timeline_and_logs() {
     let timeout = h.admin(Method::POST, &format!("/_emulator/jobs/{job}/wait?until=end&timeout=0.2"), None).await;
     assert_eq!(timeout.status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(timeout.body["state"], "queued");
+    // An unknown job is refused at once, not after the hour it was given.
+    let unknown = format!("/_emulator/jobs/{}/wait?until=end&timeout=3600", uuid::Uuid::new_v4());
+    assert_eq!(h.admin(Method::POST, &unknown, None).await.status, StatusCode::NOT_FOUND);
 
     h.advance(spmig::jobs::REALISTIC_PICKUP_DELAY.as_secs_f64()).await;
     let view = h.wait(job, "end").await;

@@ -195,28 +195,23 @@ async fn wait(State(state): State<AppState>, Path(id): Path<String>, Query(query
     };
     let timeout = Duration::from_secs_f64(query.timeout.unwrap_or(30.0).clamp(0.0, 3600.0));
     let deadline = tokio::time::Instant::now() + timeout;
-    loop {
+    match view(&state, id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return problem(StatusCode::NOT_FOUND, "no such job"),
+        Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    }
+    let reached = loop {
         let awaited = until.clone();
-        let reached = state
-            .store
-            .call(move |db| {
-                db.events_after(id, 0).map(|events| events.iter().any(|e| e.name.eq_ignore_ascii_case(&awaited)))
-            })
-            .await;
-        match reached {
+        match state.store.call(move |db| db.has_published(id, &awaited)).await {
             Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-            Ok(true) => break,
-            Ok(false) if tokio::time::Instant::now() >= deadline => {
-                return match view(&state, id).await {
-                    Ok(Some(view)) => (StatusCode::REQUEST_TIMEOUT, Json(view)).into_response(),
-                    _ => problem(StatusCode::NOT_FOUND, "no such job"),
-                };
-            }
+            Ok(true) => break true,
+            Ok(false) if tokio::time::Instant::now() >= deadline => break false,
             Ok(false) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
-    }
+    };
+    let status = if reached { StatusCode::OK } else { StatusCode::REQUEST_TIMEOUT };
     match view(&state, id).await {
-        Ok(Some(view)) => Json(view).into_response(),
+        Ok(Some(view)) => (status, Json(view)).into_response(),
         Ok(None) => problem(StatusCode::NOT_FOUND, "no such job"),
         Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }

@@ -2,7 +2,6 @@
 //! items with their fields. Ids from the package are kept (behaviour 114); each object is
 //! written in one transaction, and a failing object is reported and skipped (behaviour 55).
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -15,7 +14,7 @@ use super::fetch;
 use crate::config::UserResolution;
 use crate::package::files::{PackageUser, UserGroupMap};
 use crate::package::intake::Intake;
-use crate::package::values::{datetime, guid, parent, server_relative};
+use crate::package::values::{MEMBERSHIP_CLAIM, datetime, guid, login_account, names_an_upn, parent, server_relative};
 use crate::package::xml::Element;
 use crate::problems::{self, ObjectType, Subject};
 use crate::report::events::Problem;
@@ -34,9 +33,9 @@ pub struct Importer<'c, 'a> {
     /// which was warned about once (behaviour 110).
     warn_undefined_users: bool,
     /// Ids the manifests used that UserGroup.xml does not define, each warned about once.
-    undefined_users: RefCell<HashSet<String>>,
+    undefined_users: HashSet<String>,
     /// Warnings found while an object was read, reported after it.
-    pending_warnings: RefCell<Vec<Problem>>,
+    pending_warnings: Vec<Problem>,
     /// Files that failed: their list items are skipped without a second error.
     failed_files: HashSet<Uuid>,
     /// Objects the intake found will fail, with their problem.
@@ -56,8 +55,8 @@ impl<'c, 'a> Importer<'c, 'a> {
             system_objects: package.system_data.system_objects.iter().copied().collect(),
             users: HashMap::new(),
             warn_undefined_users: false,
-            undefined_users: RefCell::default(),
-            pending_warnings: RefCell::default(),
+            undefined_users: HashSet::new(),
+            pending_warnings: Vec::new(),
             failed_files: HashSet::new(),
         }
     }
@@ -115,7 +114,7 @@ impl<'c, 'a> Importer<'c, 'a> {
     /// The live site user a login names, given bare or in membership claims form.
     fn site_user(&self, login: &str) -> Result<Option<i64>, Problem> {
         let site_id = self.ctx.site.id;
-        let account = login.rsplit('|').next().unwrap_or(login);
+        let account = login_account(login);
         let claims = format!("{MEMBERSHIP_CLAIM}{account}");
         self.db(|db| {
             for candidate in [login, account, claims.as_str()] {
@@ -145,7 +144,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             // Content types, security objects and the rest come with the full import rules.
             _ => Ok(1),
         };
-        for warning in self.pending_warnings.take() {
+        for warning in std::mem::take(&mut self.pending_warnings) {
             report.warning(warning);
         }
         let versions = match outcome {
@@ -407,15 +406,15 @@ impl<'c, 'a> Importer<'c, 'a> {
 
     /// The site user a package user id stands for; ids UserGroup.xml does not define become
     /// System Account, with a warning the first time (behaviour 111).
-    fn user_of(&self, package_id: Option<&str>) -> Option<i64> {
+    fn user_of(&mut self, package_id: Option<&str>) -> Option<i64> {
         let Some(id) = package_id.map(str::trim).filter(|id| !id.is_empty()) else {
             return Some(SYSTEM_ACCOUNT_ID);
         };
         if let Some(user) = self.users.get(id) {
             return Some(*user);
         }
-        if self.warn_undefined_users && self.undefined_users.borrow_mut().insert(id.to_string()) {
-            self.pending_warnings.borrow_mut().push(problems::user_id_undefined(id));
+        if self.warn_undefined_users && self.undefined_users.insert(id.to_string()) {
+            self.pending_warnings.push(problems::user_id_undefined(id));
         }
         Some(SYSTEM_ACCOUNT_ID)
     }
@@ -453,16 +452,4 @@ fn moderation_status(text: Option<&str>) -> i32 {
         Some("Scheduled") => 4,
         _ => 0,
     }
-}
-
-/// The claims prefix of a cloud account's login.
-const MEMBERSHIP_CLAIM: &str = "i:0#.f|membership|";
-
-/// Whether a login names a user principal name, bare or in membership claims form: what a
-/// tenant's directory can resolve. Windows logins (`CONTOSO\ada`, `i:0#.w|…`) cannot.
-fn names_an_upn(login: &str) -> bool {
-    let account = login.strip_prefix(MEMBERSHIP_CLAIM).unwrap_or(login);
-    !account.contains('|')
-        && !account.contains('\\')
-        && account.split_once('@').is_some_and(|(name, domain)| !name.is_empty() && domain.contains('.'))
 }

@@ -19,7 +19,7 @@ use super::files::{
     SystemData, USER_GROUP, UserGroupMap, WARN_IF_MISSING,
 };
 use super::schema::{self, SchemaErrorKind, Validator, manifest};
-use super::values::guid;
+use super::values::{guid, is_upn_claim, login_account};
 use super::xml::{ChildStream, Element, Limits, XmlError, read_document};
 use crate::problems::{self, ObjectType, Subject};
 use crate::report::events::Problem;
@@ -282,7 +282,7 @@ fn users(map: &UserGroupMap, report: &mut dyn FnMut(Finding)) -> Result<(), Find
     }
     let mut seen: HashMap<String, &str> = HashMap::new();
     for user in &map.users {
-        let account = account_of(&user.login);
+        let account = login_account(&user.login).to_lowercase();
         if let Some(first) = seen.insert(account.clone(), &user.id) {
             return Err(Finding::new(
                 Severity::Fatal,
@@ -309,17 +309,6 @@ fn users(map: &UserGroupMap, report: &mut dyn FnMut(Finding)) -> Result<(), Find
         }
     }
     Ok(())
-}
-
-/// The account a login names: claims prefix dropped, case folded.
-fn account_of(login: &str) -> String {
-    let bare = login.rsplit('|').next().unwrap_or(login);
-    bare.trim().to_lowercase()
-}
-
-fn is_upn_claim(login: &str) -> bool {
-    let lower = login.to_ascii_lowercase();
-    lower.strip_prefix("i:0#.f|membership|").is_some_and(|upn| upn.contains('@') && !upn.contains(' '))
 }
 
 /// Reads one manifest: well-formed, valid, and what its objects refer to.

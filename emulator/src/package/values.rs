@@ -7,6 +7,35 @@ use time::format_description::well_known::Iso8601;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use uuid::Uuid;
 
+/// The claims prefix of a cloud account's login.
+pub const MEMBERSHIP_CLAIM: &str = "i:0#.f|membership|";
+
+/// The account a login names: the part after its claims prefix (`i:0#.f|membership|`,
+/// `i:0#.w|`, …), trimmed. Case is kept; compare accounts case-insensitively.
+pub fn login_account(login: &str) -> &str {
+    login.rsplit('|').next().unwrap_or(login).trim()
+}
+
+/// Whether a login is a UPN in membership claims form, the form the documentation asks for
+/// (behaviour 109).
+pub fn is_upn_claim(login: &str) -> bool {
+    let login = login.trim();
+    login.get(..MEMBERSHIP_CLAIM.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(MEMBERSHIP_CLAIM))
+        && names_an_upn(&login[MEMBERSHIP_CLAIM.len()..])
+}
+
+/// Whether a login names a user principal name, bare or in membership claims form: what a
+/// tenant's directory can resolve. Windows logins (`CONTOSO\ada`, `i:0#.w|…`) cannot.
+pub fn names_an_upn(login: &str) -> bool {
+    let login = login.trim();
+    let account = match login.get(..MEMBERSHIP_CLAIM.len()) {
+        Some(prefix) if prefix.eq_ignore_ascii_case(MEMBERSHIP_CLAIM) => &login[MEMBERSHIP_CLAIM.len()..],
+        _ => login,
+    };
+    !account.contains(['|', '\\', ' '])
+        && account.split_once('@').is_some_and(|(name, domain)| !name.is_empty() && domain.contains('.'))
+}
+
 /// A GUID in any of .NET's accepted spellings (braces, any case).
 pub fn guid(text: &str) -> Option<Uuid> {
     Uuid::parse_str(text.trim().trim_start_matches('{').trim_end_matches('}')).ok()
@@ -88,6 +117,19 @@ pub fn parent(url: &str) -> &str {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn b105_b109_logins_that_name_an_upn() {
+        assert!(names_an_upn("i:0#.f|membership|ada@contoso.com"));
+        assert!(names_an_upn("I:0#.F|Membership|Ada@Contoso.com"), "the claims prefix is case-insensitive");
+        assert!(names_an_upn("ada@contoso.com"));
+        assert!(!names_an_upn("i:0#.w|contoso\\ada"));
+        assert!(!names_an_upn("CONTOSO\\ada"));
+        assert!(!names_an_upn("ada"));
+        assert!(is_upn_claim("i:0#.f|membership|ada@contoso.com"));
+        assert!(!is_upn_claim("ada@contoso.com"), "a bare UPN is not the documented form");
+        assert_eq!(login_account(" i:0#.w|contoso\\ada "), "contoso\\ada");
+    }
 
     #[test]
     fn values() {

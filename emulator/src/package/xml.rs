@@ -37,6 +37,7 @@ use std::fmt;
 use std::io::BufRead;
 
 use input::Cursor;
+pub(crate) use parser::XML_NAMESPACE;
 use parser::{Budgeting, Node, Parser};
 
 /// An element with its attributes, text and child elements.
@@ -71,7 +72,8 @@ pub struct Attribute {
     /// Resolved namespace URI; unprefixed attributes are in no namespace.
     pub namespace: Option<String>,
     /// The value with references expanded and whitespace normalised as XML requires
-    /// (a literal tab, CR or LF becomes a space; `&#10;` and friends stay as written).
+    /// (a literal tab, CR or LF becomes a space; `&#10;` and friends are expanded to the
+    /// character they name, which is not normalised).
     pub value: String,
     /// Where the attribute's name starts.
     pub line: u64,
@@ -95,11 +97,23 @@ impl Element {
     }
 }
 
+/// The root element's start tag, and whether it closed itself. (Before the root the parser
+/// yields no text or end tag: whitespace is skipped and anything more is an error.)
+fn root_start<R: BufRead>(parser: &mut Parser<R>) -> Result<(Element, bool), XmlError> {
+    loop {
+        match parser.next()? {
+            Node::Start { element, self_closing } => return Ok((element, self_closing)),
+            Node::Eof => return Err(parser.end_of_input_error()),
+            Node::Text | Node::End => {}
+        }
+    }
+}
+
 /// Bounds that keep hostile input from exhausting memory or time.
 ///
-/// Memory held at once is bounded by `max_child_bytes` of source plus the tree built from it
-/// (typically a few times the source size, at worst ~100× for a subtree of nothing but tiny
-/// empty elements).
+/// Memory held at once is bounded by `max_child_bytes` of source plus the tree built from it:
+/// typically a few times the source size, at worst some twenty times for a subtree of nothing
+/// but tiny attributes (`max_elements` caps the tree of tiny empty elements).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Deepest element nesting, the root being depth 1. Also bounds the recursion of the
@@ -112,8 +126,8 @@ pub struct Limits {
     /// Longest attribute value, in bytes of source between the quotes. Enforced while the tag
     /// is still being read, so an oversized value is never buffered whole.
     pub max_attribute_len: usize,
-    /// Most source bytes of one subtree held in memory: one child for [`ChildStream`] (and any
-    /// single node outside the children), the whole document for [`read_document`].
+    /// Most source bytes of one subtree held in memory: one child for [`ChildStream`] (with
+    /// the nodes read since the previous child), the whole document for [`read_document`].
     pub max_child_bytes: usize,
     /// Most elements in one subtree: a subtree of nothing but tiny empty elements would
     /// otherwise build a tree a hundred times its source size.
@@ -162,12 +176,11 @@ pub struct XmlError {
 impl XmlError {
     /// An error whose message ends with .NET's position suffix.
     fn located(kind: XmlErrorKind, text: impl fmt::Display, at: Cursor) -> Self {
-        Self {
-            kind,
-            message: format!("{text} Line {}, position {}.", at.line, at.column),
-            line: at.line,
-            column: at.column,
-        }
+        Self::at(kind, text, at.line, at.column)
+    }
+
+    fn at(kind: XmlErrorKind, text: impl fmt::Display, line: u64, column: u64) -> Self {
+        Self { kind, message: format!("{text} Line {line}, position {column}."), line, column }
     }
 
     /// An error whose message has no position, as .NET throws some of them.
@@ -181,13 +194,9 @@ impl XmlError {
 pub fn read_document<R: BufRead>(reader: R, limits: &Limits) -> Result<Element, XmlError> {
     let mut parser = Parser::new(reader, *limits, Budgeting::WholeDocument)?;
     parser.set_budget(limits.max_child_bytes);
-    let root = loop {
-        match parser.next()? {
-            Node::Start { element, self_closing: true } => break element,
-            Node::Start { element, .. } => break read_subtree(&mut parser, element)?,
-            Node::Text | Node::End => {}
-            Node::Eof => return Err(parser.end_of_input_error()),
-        }
+    let root = match root_start(&mut parser)? {
+        (element, true) => element,
+        (element, false) => read_subtree(&mut parser, element)?,
     };
     // Whatever follows the root must still be well-formed; the parser refuses anything else.
     while !matches!(parser.next()?, Node::Eof) {}
@@ -210,14 +219,8 @@ impl<R: BufRead> ChildStream<R> {
     /// Reads up to and including the root's start tag.
     pub fn new(reader: R, limits: Limits) -> Result<Self, XmlError> {
         let mut parser = Parser::new(reader, limits, Budgeting::PerChild)?;
-        let root = loop {
-            parser.set_budget(limits.max_child_bytes);
-            match parser.next()? {
-                Node::Start { element, .. } => break element,
-                Node::Text | Node::End => {}
-                Node::Eof => return Err(parser.end_of_input_error()),
-            }
-        };
+        parser.set_budget(limits.max_child_bytes);
+        let (root, _) = root_start(&mut parser)?;
         Ok(Self { parser, root, finished: false })
     }
 
@@ -228,7 +231,8 @@ impl<R: BufRead> ChildStream<R> {
 
     fn advance(&mut self) -> Option<Result<Element, XmlError>> {
         loop {
-            // Each child, and each node between children, gets a budget of its own.
+            // Each child gets a budget of its own, as does each run of nodes between children
+            // (a comment straight before a child shares the child's).
             self.parser.set_budget(self.parser.limits.max_child_bytes);
             match self.parser.next() {
                 Err(error) => return Some(Err(error)),
@@ -268,17 +272,11 @@ fn read_subtree<R: BufRead>(parser: &mut Parser<R>, top: Element) -> Result<Elem
         if let Node::Start { element, .. } = &node {
             elements += 1;
             if elements > parser.limits.max_elements {
-                let limit = parser.limits.max_elements;
-                let (line, column) = (element.line, element.column);
-                return Err(XmlError {
-                    kind: XmlErrorKind::Limit,
-                    message: format!(
-                        "The element '{}' exceeds the max_elements limit of {limit} elements in one subtree. Line {line}, position {column}.",
-                        element.name
-                    ),
-                    line,
-                    column,
-                });
+                let text = format!(
+                    "The element '{}' exceeds the max_elements limit of {} elements in one subtree.",
+                    element.name, parser.limits.max_elements
+                );
+                return Err(XmlError::at(XmlErrorKind::Limit, text, element.line, element.column));
             }
         }
         match node {

@@ -266,6 +266,17 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Whether the job has published an event of this name (case-insensitive), following the
+    /// same publication order as [`Db::events_after`].
+    pub fn has_published(&self, job_id: Uuid, name: &str) -> Result<bool, Error> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM job_events WHERE job_id = ?1 AND name = ?2 COLLATE NOCASE
+               AND seq < coalesce((SELECT min(seq) FROM job_events WHERE job_id = ?1 AND published = 0), 9223372036854775807))",
+            params![job_id.to_string(), name],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The jobs of a site collection that are still in its queue, oldest first.
     pub fn queued_jobs(&self, site_id: Uuid) -> Result<Vec<(Uuid, JobState)>, Error> {
         let mut statement = self.conn.prepare(

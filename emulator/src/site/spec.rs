@@ -404,7 +404,7 @@ impl SiteSpec {
             } else if !logins.insert(login.to_lowercase()) {
                 fail(&[Key("user"), Index(i), Key("login")], format!("the login '{login}' is declared twice"));
             }
-            let account = login.rsplit('|').next().unwrap_or(login);
+            let account = crate::package::values::login_account(login);
             users.push(UserPlan {
                 login: login.to_string(),
                 title: spec.title.clone().unwrap_or_else(|| account.split('@').next().unwrap_or(account).to_string()),

@@ -13,10 +13,9 @@ use std::rc::Rc;
 use super::automaton::{Automaton, Expected, Matched, Position};
 use super::model::{ComplexType, Content, Group, Schema, SimpleType};
 use super::types;
-use crate::package::xml::{Attribute, Element};
+use crate::package::xml::{Attribute, Element, XML_NAMESPACE};
 
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
-const XML: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// The first way a document breaks its schema: `message` is .NET's
 /// `XmlSchemaValidationException.Message`; the position is where the offending node starts.
@@ -256,7 +255,7 @@ impl Validator {
                 attribute.line,
                 attribute.column,
             )),
-            Some(XML) if matches!(attribute.name.as_str(), "lang" | "space" | "base") => Ok(()),
+            Some(XML_NAMESPACE) if matches!(attribute.name.as_str(), "lang" | "space" | "base") => Ok(()),
             Some(_) if ty.any_attribute => Ok(()),
             Some(namespace) => undeclared(format!("{namespace}:{}", attribute.name)),
         }

@@ -16,7 +16,7 @@ use super::syntax::{
 };
 use super::{Attribute, Element, Limits, XmlError, XmlErrorKind};
 
-pub(super) const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+pub(crate) const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 const XMLNS_NAMESPACE: &str = "http://www.w3.org/2000/xmlns/";
 
 /// Scratch buffers grown past this by an outsized node are released rather than kept.
@@ -241,18 +241,6 @@ impl<R: BufRead> Parser<R> {
                 }
                 let qname = &token[1..name_end];
                 self.element(token, qname, name_at, &mut attrs, self_closing)
-            }
-            Err(Fault { what: Malformed::TooManyAttributes, at }) => {
-                let name_end = scan_qname(token, 1, content_end, after).unwrap_or(1);
-                Err(XmlError::located(
-                    XmlErrorKind::Limit,
-                    format!(
-                        "The element '{}' exceeds the max_attributes limit of {max_attributes} \
-                         attributes.",
-                        &token[1..name_end]
-                    ),
-                    locator.at(at),
-                ))
             }
             Err(fault) => Err(self.fault(token, fault)),
         };
@@ -525,9 +513,7 @@ impl<R: BufRead> Parser<R> {
                 if !closed && i + 1 == token.len() {
                     return Ok(());
                 }
-                let found = "?".to_owned();
-                let expected = Expected::QuotedGt;
-                return Err(fail(fault(Malformed::Unexpected { found, expected }, i)));
+                return Err(fail(unexpected(token, i, end, '?', Expected::QuotedGt)));
             }
             if i == spaced {
                 // Straight after `xml` .NET expects a name; after a value, the end.
@@ -668,12 +654,18 @@ impl<R: BufRead> Parser<R> {
     fn fault(&self, token: &str, fault: Fault) -> XmlError {
         let at = self.locate(token.as_bytes(), fault.at);
         match fault.what {
-            // `start_tag` names the element; a start tag cut short by the end of input has none.
-            Malformed::TooManyAttributes => XmlError::located(
-                XmlErrorKind::Limit,
-                format!("An element exceeds the max_attributes limit of {} attributes.", self.limits.max_attributes),
-                at,
-            ),
+            // Not a .NET error: .NET has no such limit.
+            Malformed::TooManyAttributes => {
+                let limit = self.limits.max_attributes;
+                let name = token[1..].split(|c: char| c.is_whitespace() || c == '/' || c == '>').next();
+                let text = match name.filter(|name| !name.is_empty()) {
+                    Some(name) => {
+                        format!("The element '{name}' exceeds the max_attributes limit of {limit} attributes.")
+                    }
+                    None => format!("An element exceeds the max_attributes limit of {limit} attributes."),
+                };
+                XmlError::located(XmlErrorKind::Limit, text, at)
+            }
             what => XmlError::located(XmlErrorKind::Syntax, dotnet::malformed(what), at),
         }
     }

@@ -128,6 +128,7 @@ fn default_limits_are_the_documented_ones() {
     assert_eq!(limits.max_name_len, 1024);
     assert_eq!(limits.max_attribute_len, 1024 * 1024);
     assert_eq!(limits.max_child_bytes, 16 * 1024 * 1024);
+    assert_eq!(limits.max_elements, 100_000);
 }
 
 #[test]
