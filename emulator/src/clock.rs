@@ -38,12 +38,16 @@ pub struct ClockView {
     pub frozen: bool,
 }
 
-impl Clock {
-    /// Real time at real speed.
-    pub fn system() -> SharedClock {
-        Clock::starting(OffsetDateTime::now_utc(), 1.0, false)
+/// Where a clock starts and whether it starts frozen: with `--seed`, frozen at
+/// [`SEEDED_EPOCH`] so runs repeat; otherwise at real time, running.
+pub fn origin(seed: Option<u64>) -> (OffsetDateTime, bool) {
+    match seed {
+        Some(_) => (SEEDED_EPOCH, true),
+        None => (OffsetDateTime::now_utc(), false),
     }
+}
 
+impl Clock {
     pub fn starting(at: OffsetDateTime, speed: f64, frozen: bool) -> SharedClock {
         Arc::new(Clock {
             state: Mutex::new(State { anchor_real: Instant::now(), anchor_virtual: at, speed: speed.max(0.0), frozen }),

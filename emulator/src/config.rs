@@ -1,8 +1,9 @@
 //! Settings of `spmig serve`, layered: command-line flag > `SPMIG_<FLAG>` environment
 //! variable > TOML file given by `--config` > built-in default.
 //!
-//! One struct, [`ServeOptions`], is both the clap flag set and the file's schema, so a setting
-//! cannot exist in one layer and be missing in another.
+//! One struct, [`ServeOptions`], is both the clap flag set and the file's schema, so flags
+//! and file keys cannot drift apart (`rules` alone is file-only). Each setting is still named
+//! in [`Settings::resolve`] and [`Settings::describe`], by hand.
 
 use std::collections::BTreeMap;
 use std::fmt;

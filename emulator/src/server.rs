@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::clock::{Clock, SEEDED_EPOCH};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::http::{self, AppState, auth};
 use crate::ids::Ids;
@@ -73,10 +73,8 @@ impl Emulator {
             .await
             .map_err(|error| StartError::Bind { addr: settings.listen, error })?;
         let addr = listener.local_addr().map_err(|error| StartError::Bind { addr: settings.listen, error })?;
-        let clock = match settings.seed {
-            Some(_) => Clock::starting(SEEDED_EPOCH, settings.clock_speed, true),
-            None => Clock::starting(time::OffsetDateTime::now_utc(), settings.clock_speed, false),
-        };
+        let (at, frozen) = crate::clock::origin(settings.seed);
+        let clock = Clock::starting(at, settings.clock_speed, frozen);
         let ids = settings.seed.map_or_else(Ids::random, Ids::seeded);
         let job_settings = JobSettings::from_settings(settings);
         let jobs = JobService::new(store.clone(), clock, ids, settings.storage.clone(), job_settings);

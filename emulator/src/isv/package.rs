@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use quick_xml::escape::escape;
 use uuid::Uuid;
 
+use crate::package::values::leaf;
 use crate::storage::admin::{AccountAdmin, Upload};
 use crate::storage::blobs::StorageError;
 use crate::storage::crypto::{self, JobKey};
@@ -221,10 +222,6 @@ impl PackageBuilder {
     }
 }
 
-fn leaf(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
 /// How a package is put into storage.
 #[derive(Clone, Debug)]
 pub struct Staging {
@@ -259,7 +256,8 @@ pub async fn stage(
         for (name, bytes) in blobs {
             let (bytes, metadata) = match &staging.key {
                 Some(key) => {
-                    let iv = *uuid::Uuid::new_v4().as_bytes();
+                    // A v4 GUID would fix six of the IV's bits.
+                    let iv = crate::ids::Ids::random().bytes();
                     (crypto::encrypt(key, &iv, bytes), vec![("IV".to_string(), BASE64.encode(iv))])
                 }
                 None => (bytes.clone(), Vec::new()),

@@ -4,8 +4,6 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use time::OffsetDateTime;
-
 use super::JobService;
 use crate::site::jobs::JobState;
 
@@ -49,13 +47,11 @@ impl JobService {
     pub fn restart_rules_ids_and_clock(&self) {
         self.rules.clear();
         self.rules.add(self.settings.startup_rules.clone());
-        match self.settings.seed {
-            Some(seed) => {
-                self.ids.reseed(seed);
-                self.clock.restart(crate::clock::SEEDED_EPOCH, self.settings.clock_speed, true);
-            }
-            None => self.clock.restart(OffsetDateTime::now_utc(), self.settings.clock_speed, false),
+        if let Some(seed) = self.settings.seed {
+            self.ids.reseed(seed);
         }
+        let (at, frozen) = crate::clock::origin(self.settings.seed);
+        self.clock.restart(at, self.settings.clock_speed, frozen);
     }
 
     /// Waits until no queued job is due and no attempt runs.

@@ -101,11 +101,14 @@ impl JobService {
         let queue_uri = request.queue_uri.clone().filter(|uri| !uri.trim().is_empty());
         let queue = queue_uri.as_deref().map(parse_location).transpose()?;
 
-        let provisioned = [self.provisioned(&source).await?, self.provisioned(&manifest).await?];
-        let mut notes = self.check_sas(&[(Resource::Source, &source), (Resource::Manifest, &manifest)], provisioned)?;
+        let mut checked = vec![
+            (Resource::Source, &source, self.provisioned(&source).await?),
+            (Resource::Manifest, &manifest, self.provisioned(&manifest).await?),
+        ];
         if let Some(queue) = &queue {
-            notes.extend(self.check_sas(&[(Resource::Queue, queue)], [false, false])?);
+            checked.push((Resource::Queue, queue, false));
         }
+        let notes = self.check_sas(&checked)?;
 
         let site_id = request.site_id;
         let web = self.store.call(move |db| db.web(web_id)).await?;
@@ -124,7 +127,7 @@ impl JobService {
             Some(Some(key)) => Some(key.clone()),
         };
         // Behaviour 21: what SharePoint stores for the tenant must be encrypted.
-        if key.is_none() && provisioned.contains(&true) {
+        if key.is_none() && checked.iter().any(|&(_, _, provisioned)| provisioned) {
             return Err(CreateError::Refused {
                 message: "Containers provisioned by SharePoint can only be used with CreateMigrationJobEncrypted."
                     .into(),
@@ -158,7 +161,8 @@ impl JobService {
             correlation_id: self.request_correlation(request.request_id),
             total_retry_count: 0,
         };
-        let (record, body) = (job.clone(), queued.to_json());
+        let queued_json = queued.to_json();
+        let (record, body) = (job.clone(), queued_json.clone());
         let hint = (!notes.is_empty()).then(|| notes.join("\n"));
         self.store
             .call(move |db| {
@@ -176,8 +180,7 @@ impl JobService {
                 None => match Queue::connect(uri, &self.storage, crate::storage::now()) {
                     Ok(queue) => {
                         let key = job_key(&job);
-                        let text =
-                            crate::report::queue_message::text(job.id, &queued.to_json(), key.as_ref(), &self.ids);
+                        let text = crate::report::queue_message::text(job.id, &queued_json, key.as_ref(), &self.ids);
                         queue.send(&text).await
                     }
                     Err(e) => Err(e),
@@ -239,17 +242,16 @@ impl JobService {
 
     /// Behaviours 17–20, 24, 25 under `--sas-enforcement`: the first rejection in `strict`;
     /// in `warn` every finding becomes a note (logged, and kept with JobQueued for the admin
-    /// view); `off` checks nothing.
-    fn check_sas(&self, uris: &[(Resource, &Location)], provisioned: [bool; 2]) -> Result<Vec<String>, CreateError> {
+    /// view); `off` checks nothing. Each location comes with whether the emulator provisioned it.
+    fn check_sas(&self, uris: &[(Resource, &Location, bool)]) -> Result<Vec<String>, CreateError> {
         let enforcement = self.settings.sas_enforcement;
         if enforcement == SasEnforcement::Off {
             return Ok(Vec::new());
         }
         let now = crate::storage::now();
         let mut notes = Vec::new();
-        for (i, (resource, location)) in uris.iter().enumerate() {
-            let provisioned = provisioned.get(i).copied().unwrap_or(false);
-            for finding in sas_policy::check(*resource, location, provisioned, now) {
+        for &(resource, location, provisioned) in uris {
+            for finding in sas_policy::check(resource, location, provisioned, now) {
                 match (finding.severity, enforcement) {
                     (Severity::Reject, SasEnforcement::Strict) => {
                         return Err(CreateError::Refused {

@@ -40,7 +40,7 @@ use crate::storage::queues::Queue;
 pub use create::{CreateError, NewJob};
 pub use pressure::{Pressure, RateLimit};
 use rules::RuleBook;
-pub use status::{ProgressError, STATUS_NONE, STATUS_PROCESSING, STATUS_QUEUED};
+pub use status::ProgressError;
 
 /// Backend identifiers JobStart reports (stable per emulator).
 #[derive(Clone, Copy, Debug)]

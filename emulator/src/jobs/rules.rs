@@ -20,7 +20,8 @@ pub struct Rule {
     pub site: Option<String>,
     pub web: Option<Uuid>,
     pub job: Option<Uuid>,
-    /// The n-th job created (1 is the first), counted over the emulator's life.
+    /// The n-th job in the emulator's data (1 is the first); numbering starts again after a
+    /// full reset.
     pub ordinal: Option<u64>,
     /// Text that must appear in the source or manifest container's name.
     pub container: Option<String>,

@@ -8,7 +8,7 @@
 use time::OffsetDateTime;
 
 use crate::storage::location::Location;
-use crate::storage::sas::{SasToken, parse_sas_time};
+use crate::storage::sas::SasToken;
 
 /// The resource a URI names, which decides the rights it must grant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,18 +108,17 @@ fn permissions(resource: Resource, sas: &SasToken, provisioned: bool) -> Option<
 
 fn window(resource: Resource, sas: &SasToken, now: OffsetDateTime) -> Option<Finding> {
     let parameter = resource.parameter();
-    let start = sas.start.as_deref().and_then(parse_sas_time);
-    let expiry = sas.expiry.as_deref().and_then(parse_sas_time);
-    let (message, problem) = if start.is_some_and(|st| st > now) {
+    let (message, problem) = if sas.not_yet_valid(now) {
         (
             format!("The SAS token of {parameter} is not valid yet."),
             format!("starts at st={}", sas.start.as_deref().unwrap_or("")),
         )
-    } else if expiry.is_some_and(|se| se < now) {
-        (
-            format!("The SAS token of {parameter} has expired."),
-            format!("expired at se={}", sas.expiry.as_deref().unwrap_or("")),
-        )
+    } else if sas.expired(now) {
+        let problem = match sas.expiry.as_deref() {
+            Some(se) => format!("expired at se={se}"),
+            None => "has no expiry (se), and stored access policies are not emulated".to_string(),
+        };
+        (format!("The SAS token of {parameter} has expired."), problem)
     } else {
         return None;
     };
@@ -219,6 +218,11 @@ mod tests {
         let late = check(Resource::Manifest, &location("rwl", None, "2026-06-01T11:59:00Z"), false, NOW);
         assert_eq!(late[0].message, "The SAS token of azureContainerManifestUri has expired.");
         assert!(late[0].explanation.contains("behaviour 25"));
+        // Without `se` there is no window at all: storage would refuse every read.
+        let endless = Location::parse("https://acct.blob.core.windows.net/c?sv=2018-03-28&sr=c&sp=rl&sig=abc").unwrap();
+        let endless = check(Resource::Source, &endless, false, NOW);
+        assert_eq!(endless[0].message, "The SAS token of azureContainerSourceUri has expired.");
+        assert!(endless[0].explanation.contains("has no expiry (se)"), "{}", endless[0].explanation);
     }
 
     #[test]

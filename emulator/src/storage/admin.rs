@@ -147,9 +147,8 @@ impl AccountAdmin {
             expiry: Some(sas_time(expiry)),
             resource: Some("c".into()),
             ..Default::default()
-        }
-        .sign(&self.account.name, &self.key, SasScope::Container { container });
-        with_query(&StorageAccount::resource_url(&self.account.blob_endpoint, container), &token.to_query()).to_string()
+        };
+        self.sign_url(container, token, false)
     }
 
     /// A queue SAS URL as a tool passes it to CreateMigrationJob.
@@ -159,9 +158,8 @@ impl AccountAdmin {
             permissions: permissions.into(),
             expiry: Some(sas_time(expiry)),
             ..Default::default()
-        }
-        .sign(&self.account.name, &self.key, SasScope::Queue { queue });
-        with_query(&StorageAccount::resource_url(&self.account.queue_endpoint, queue), &token.to_query()).to_string()
+        };
+        self.sign_url(queue, token, true)
     }
 
     /// Receives and deletes every message now in the queue, oldest first, base64-decoded.

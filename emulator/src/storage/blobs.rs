@@ -106,10 +106,7 @@ pub fn check_sas(
         ));
     }
     let now_text = super::sas::sas_time(now);
-    let parse = super::sas::parse_sas_time;
-    let started = sas.start.as_deref().and_then(parse).is_none_or(|st| st <= now);
-    let unexpired = sas.expiry.as_deref().and_then(parse).is_some_and(|se| now <= se);
-    if !started || !unexpired {
+    if sas.not_yet_valid(now) || sas.expired(now) {
         return Err(StorageError::new(
             403,
             "AuthenticationFailed",

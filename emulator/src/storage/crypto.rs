@@ -71,11 +71,6 @@ impl<R: Read> DecryptingReader<R> {
         }
     }
 
-    /// The reader of the ciphertext, e.g. to finish a hash taken over it.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
-
     /// Decrypts whole blocks of `pending[..len]` into `plain`.
     fn decrypt_prefix(&mut self, len: usize) {
         self.plain.clear();

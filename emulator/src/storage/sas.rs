@@ -112,6 +112,18 @@ impl SasToken {
     }
 
     /// Whether `sp` grants the permission letter `letter`.
+    /// Whether the token's start (`st`) is still to come at `now`.
+    pub fn not_yet_valid(&self, now: OffsetDateTime) -> bool {
+        self.start.as_deref().and_then(parse_sas_time).is_some_and(|st| st > now)
+    }
+
+    /// Whether the token is past its expiry (`se`) at `now`. A token without a readable
+    /// expiry has no validity window (stored access policies are not emulated), so it counts
+    /// as expired.
+    pub fn expired(&self, now: OffsetDateTime) -> bool {
+        self.expiry.as_deref().and_then(parse_sas_time).is_none_or(|se| se < now)
+    }
+
     pub fn grants(&self, letter: char) -> bool {
         self.permissions.contains(letter)
     }

@@ -88,7 +88,8 @@ async fn serve(
     let (site, web) = state.store.call(move |db| db.web_by_url(&web_url)).await?.ok_or_else(SpError::no_such_web)?;
     let target = Target { origin, site, web };
 
-    let method_name = migration::recognise(&segments).map(|(signature, _)| signature.name);
+    let recognised = migration::recognise(&segments);
+    let method_name = recognised.map(|(signature, _)| signature.name);
     let kind = if caller.delegated { CallerKind::Delegated } else { CallerKind::App };
     match state.jobs.pressure(&target.site.url, target.web.id, method_name, kind) {
         Pressure::None => {}
@@ -96,7 +97,7 @@ async fn serve(
         Pressure::NearLimit(rate_limit) => *near_limit = Some(rate_limit),
     }
 
-    if let Some((signature, call)) = migration::recognise(&segments) {
+    if let Some((signature, call)) = recognised {
         caller.require(signature.permission)?;
         let body = axum::body::to_bytes(request.into_body(), MAX_BODY)
             .await
