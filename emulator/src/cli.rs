@@ -72,10 +72,9 @@ pub enum ReportFormat {
 }
 
 pub async fn run() -> ExitCode {
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(e) => e.exit(),
+    let (matches, cli) = match Cli::command().try_get_matches().and_then(|m| Ok((Cli::from_arg_matches(&m)?, m))) {
+        Ok((cli, matches)) => (matches, cli),
+        Err(e) => return usage_error(&e),
     };
     let sub = matches.subcommand().map(|(_, m)| m);
     match cli.command {
@@ -167,12 +166,17 @@ fn validate_package(
     sourcetype_mode: SourceTypeMode,
     format: ReportFormat,
 ) -> ExitCode {
+    // Usage errors have a code of their own, apart from the findings' 2 and 1.
     if !path.is_dir() {
-        return fail(&format!("{} is not a folder", path.display()));
+        eprintln!("spmig: {} is not a folder", path.display());
+        return ExitCode::from(USAGE);
     }
     let key = match key.map(offline::parse_key).transpose() {
         Ok(key) => key,
-        Err(e) => return fail(&e),
+        Err(e) => {
+            eprintln!("spmig: {e}");
+            return ExitCode::from(USAGE);
+        }
     };
     let package = offline::FolderPackage::locate(path, content, key);
     let options = IntakeOptions { source_type_required: sourcetype_mode == SourceTypeMode::Require };
@@ -186,6 +190,16 @@ fn validate_package(
         Some(Severity::Error) => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     }
+}
+
+/// The exit code of a command line that cannot be run (EX_USAGE), so that no usage error is
+/// mistaken for `package validate`'s findings.
+const USAGE: u8 = 64;
+
+/// Prints clap's error or help; help and `--version` are not errors.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    let _ = error.print();
+    if error.use_stderr() { ExitCode::from(USAGE) } else { ExitCode::SUCCESS }
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -8,10 +8,10 @@ use crate::package::xml::XmlError;
 use crate::report::events::Problem;
 
 /// HRESULT of SPException (COR_E_APPLICATION), for failures without a documented code.
-pub const SP_EXCEPTION_CODE: i32 = -2146232832;
+const SP_EXCEPTION_CODE: i32 = -2146232832;
 const SP_EXCEPTION: &str = "Microsoft.SharePoint.SPException";
 /// 0x80070050, ERROR_FILE_EXISTS (behaviour 119).
-pub const FILE_EXISTS_CODE: i32 = -2147024816;
+const FILE_EXISTS_CODE: i32 = -2147024816;
 /// 0x80131940, the HRESULT of XmlException.
 const XML_EXCEPTION_CODE: i32 = -2146232000;
 /// 0x80131941, the HRESULT of XmlSchemaException (and its XmlSchemaValidationException).
@@ -158,6 +158,19 @@ impl Subject {
         )
     }
 
+    /// Behaviour 146 (emulator wording: the service's text is not on record).
+    pub fn checksum_required(&self, file_value: &str) -> Problem {
+        explained(
+            self.problem(
+                SP_EXCEPTION_CODE,
+                SP_EXCEPTION,
+                format!("A Checksum is required for file {file_value}: it is larger than 15 GB."),
+            ),
+            "Behaviour 146: a file over 15 GB needs a Checksum (the base64 QuickXorHash of the file before \
+             encryption) in the manifest; an MD5 is not enough.",
+        )
+    }
+
     pub fn checksum_mismatch(&self, file_value: &str) -> Problem {
         explained(
             self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("Checksum mismatch for file {file_value}.")),
@@ -251,7 +264,7 @@ impl Subject {
 }
 
 /// Problems of the job as a whole: empty ObjectType, Url and Id (behaviour 58).
-pub fn job_level(code: i32, error_type: &str, message: String) -> Problem {
+fn job_level(code: i32, error_type: &str, message: String) -> Problem {
     Problem { error_code: code, error_type: error_type.into(), message, ..Default::default() }
 }
 
@@ -365,6 +378,16 @@ pub fn package_file_without_snapshot(name: &str) -> Problem {
     )
 }
 
+/// The site model could not be read or written: the job's own failure, not the package's.
+pub fn site_model_failed(error: &crate::site::Error) -> Problem {
+    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, error.to_string())
+}
+
+/// The job's web (gWebId) is gone by the time the job runs.
+pub fn job_web_missing(web_id: Uuid) -> Problem {
+    job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The web with id {web_id} was not found."))
+}
+
 /// Behaviour 93.
 pub fn source_type_missing() -> Problem {
     explained(
@@ -378,9 +401,10 @@ pub fn source_type_missing() -> Problem {
 pub fn source_type_unknown(value: &str) -> Problem {
     explained(
         job_level(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The SourceType '{value}' is not supported.")),
-        "Behaviour 95: SourceType must be one of AmazonS3, AzureStorage, Box, Dropbox, Egnyte, FileShare, \
-         GoogleCloudStorage, GoogleDrive, MicrosoftStream, OneDrive, SharePointOnline, SharePointOnPremServer, \
-         Other (case-sensitive).",
+        &format!(
+            "Behaviour 95: SourceType must be one of {} (case-sensitive).",
+            crate::package::intake::SOURCE_TYPES.join(", ")
+        ),
     )
 }
 

@@ -96,7 +96,7 @@ async fn b17_b18_b19_b25_strict_sas_checks_refuse_the_job() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b17_b25_warn_accepts_and_explains_off_accepts_silently() {
+async fn b17_warn_accepts_and_explains_off_accepts_silently() {
     for enforcement in [SasEnforcement::Warn, SasEnforcement::Off] {
         let h = Harness::start_with(|s| s.sas_enforcement = enforcement).await;
         let staged = h.stage(&h.small_package(1), &Staging::default(), false).await;
@@ -169,7 +169,7 @@ async fn provision(h: &Harness) -> (String, String, Vec<u8>) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b1_b2_b3_b4_b5_b7_b20_b21_provisioned_storage_takes_an_encrypted_job() {
+async fn b1_b2_b3_b5_b7_b20_b21_provisioned_storage_takes_an_encrypted_job() {
     let h = Harness::start().await;
     let (data, metadata, key) = provision(&h).await;
     let (other_data, other_metadata, other_key) = provision(&h).await;

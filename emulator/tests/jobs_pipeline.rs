@@ -319,7 +319,9 @@ async fn b114_b120_b121_b122_b144_imported_content_reads_back_through_rest() {
     let mut builder = PackageBuilder::new(h.documents());
     let ada = builder.user("i:0#.f|membership|ada@contoso.com", "Ada");
     builder.folder("Reports");
-    let versions = vec![b"draft one".to_vec(), b"draft two".to_vec(), b"final text".to_vec()];
+    // The current version is itself ciphertext: an unencrypted job stores it as it is (b144).
+    let sealed = spmig::storage::crypto::encrypt(&JobKey::from_bytes(&[9u8; 32]).unwrap(), &[3u8; 16], b"final text");
+    let versions = vec![b"draft one".to_vec(), b"draft two".to_vec(), sealed.clone()];
     let file_id = builder.file(&FileSpec {
         path: "Reports/annual report.txt".into(),
         versions: versions.clone(),
@@ -347,13 +349,13 @@ async fn b114_b120_b121_b122_b144_imported_content_reads_back_through_rest() {
     let file = t.get(&file_url, support::NOMETADATA).await.body;
     assert_eq!(file["UniqueId"], file_id.to_string(), "ids are preserved (b114)");
     assert_eq!(file["UIVersionLabel"], "3.0");
-    assert_eq!(file["Length"], "10");
+    assert_eq!(file["Length"], sealed.len().to_string());
     assert_eq!(file["TimeLastModified"], "2024-03-01T10:00:00Z", "times come from the package (b121)");
 
     let body =
         t.client.get(t.url(&format!("{file_url}/$value"))).header("authorization", "Bearer t").send().await.unwrap();
     assert_eq!(body.headers()["content-type"], "application/octet-stream");
-    assert_eq!(body.bytes().await.unwrap().as_ref(), b"final text");
+    assert_eq!(body.bytes().await.unwrap().as_ref(), sealed.as_slice());
 
     // Behaviour 120: every version is there; `Versions` lists the earlier ones.
     let history = t.get(&format!("{file_url}/Versions"), support::NOMETADATA).await.body;

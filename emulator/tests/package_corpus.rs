@@ -136,7 +136,7 @@ fn validate(dir: &Path, variant: &Variant) -> (Value, i32) {
 }
 
 #[test]
-fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98_b99_b102_b108_b110_b124_b131_b132_b133_b138_b139_b142_b145_b146_b149_b150_b151_b152_b153_b154_the_validator_reports_each_variant()
+fn b79_b80_b81_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98_b99_b102_b108_b109_b110_b124_b131_b133_b139_b142_b145_b146_b149_b151_b152_b153_b154_the_validator_reports_each_variant()
  {
     let all = variants();
     assert!(all.len() >= 25, "the corpus has {} variants", all.len());
@@ -190,7 +190,7 @@ fn event_of(severity: &str) -> Option<&'static str> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98_b99_b102_b103_b105_b106_b107_b108_b110_b111_b124_b131_b132_b133_b138_b139_b142_b146_b147_b149_b150_b151_b152_b153_b154_a_job_reports_each_variant()
+async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98_b99_b102_b103_b105_b106_b107_b108_b110_b111_b112_b123_b124_b131_b132_b133_b138_b139_b142_b146_b147_b149_b150_b151_b152_b153_b154_a_job_reports_each_variant()
  {
     let strict = Harness::start().await;
     let lenient = Harness::start_with(|s| s.sourcetype_mode = spmig::config::SourceTypeMode::Warn).await;
@@ -289,6 +289,20 @@ fn the_validator_reads_encrypted_folders_with_sidecar_ivs() {
     let output = run(&[6u8; 32]);
     assert_eq!(output.status.code(), Some(2), "a wrong key cannot decrypt ExportSettings.xml");
     assert!(String::from_utf8_lossy(&output.stdout).contains("Failed to decrypt blob 'ExportSettings.xml'."));
+
+    // Usage errors are told apart from findings.
+    let short_key = Command::new(env!("CARGO_BIN_EXE_spmig"))
+        .args(["package", "validate", "--key", &BASE64.encode([1u8; 8])])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(short_key.status.code(), Some(64), "{}", String::from_utf8_lossy(&short_key.stderr));
+    let no_folder = Command::new(env!("CARGO_BIN_EXE_spmig"))
+        .args(["package", "validate"])
+        .arg(dir.path().join("Manifest.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(no_folder.status.code(), Some(64));
 }
 
 /// A copy of the base package.
@@ -425,4 +439,16 @@ async fn b104_b105_b106_with_site_users_resolution_only_the_sites_users_resolve(
         h.tool.get(&staged.manifest, &format!("Import-{}-1.log", events[0]["JobId"].as_str().unwrap())).await.unwrap();
     let log = String::from_utf8(log).unwrap();
     assert!(log.contains("Failed to ensure user 'ada@contoso.com'"), "{log}");
+
+    // Declaring Grace afterwards brings her placeholder back to life: she now resolves.
+    let grace =
+        json!({"url": "/sites/dev", "users": [{"login": "i:0#.f|membership|grace@contoso.com", "title": "Grace H."}]});
+    let answer = h.admin(Method::POST, "/_emulator/sites", Some(grace)).await;
+    assert!(answer.status.is_success(), "{}", answer.body);
+    let staged = h.stage_folder(dir.path(), FolderStaging::default()).await;
+    let events = h.events_until_end(h.submit(&staged, None).await).await;
+    let warnings: Vec<&str> =
+        events.iter().filter(|e| e["Event"] == "JobWarning").map(|e| e["Message"].as_str().unwrap()).collect();
+    assert_eq!(warnings, ["Failed to ensure user 'ada@contoso.com'"], "{events:#?}");
+    assert_eq!(person(&h, NOTES, "ModifiedBy").await["Title"], "Grace H.");
 }

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(mut opened) = open_pack(&pack, file) else { return };
     for name in &pack.file_values {
-        if let Some(bytes) = opened.entry(name) {
+        if let Ok(Some(bytes)) = opened.entry(name) {
             assert!((bytes.len() as u64) < MAX_ENTRY_BYTES, "an entry over the limit was read");
         }
     }

@@ -34,7 +34,6 @@ fn package_file(name: &str, text: &[u8]) {
     }
     // A valid file is read into the package's model.
     match name {
-        "ExportSettings.xml" => drop(files::export_settings(&root)),
         "SystemData.xml" => drop(files::system_data(&root)),
         "UserGroup.xml" => drop(files::user_group(&root)),
         "RootObjectMap.xml" => drop(files::root_objects(&root)),

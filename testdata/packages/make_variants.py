@@ -125,6 +125,9 @@ variant("b106-unresolvable-login-with-system-id", "A user's login does not resol
 variant("b107-deleted-user-is-not-looked-up", "A user marked IsDeleted has a login nobody could resolve; it is taken as given, without a warning.",
         files={"UserGroup.xml": users.replace(robert, 'Login="i:0#.w|contoso\\ghost"', 1).replace('IsDeleted="false"', 'IsDeleted="true"', 1)}, offline=False,
         readback={"/sites/dev/Shared Documents/Corpus/hello.txt": "content/00000000.dat"})
+variant("b109-login-not-a-upn-claim", "A user's login is a bare e-mail address rather than a UPN claim.",
+        files={"UserGroup.xml": users.replace(robert, 'Login="robert@contoso.com"', 1)},
+        expect=dict(severity="advice", behaviour=109, file="UserGroup.xml", message="User '1' has the login 'robert@contoso.com', which is not a UPN claim (i:0#.f|membership|name@domain); the service accepts it but may resolve it to the wrong account or to none."))
 variant("b111-author-not-in-user-group", "A file names an Author id that UserGroup.xml does not define.",
         files={"Manifest.xml": manifest.replace(file_a + ' FileSize="23" MD5Hash="/r2Odh0s2KZZyD+3hf8X4A==" Author="1"', file_a + ' FileSize="23" MD5Hash="/r2Odh0s2KZZyD+3hf8X4A==" Author="7"', 1)}, offline=False,
         live=dict(severity="warning", behaviour=111, file="Manifest.xml", message="The user id '7' is not defined in UserGroup.xml; System Account is used instead."))
@@ -152,6 +155,13 @@ assert zipped.count("hello.zip") == 6 and str(len(bundle)) in zipped
 variant("b138-zip-file-stays-a-zip", "A file is a zip; not listed in ArchivedFiles.xml, it is imported as the zip it is.",
         files={"Manifest.xml": zipped, "content/00000000.dat": bundle},
         readback={"/sites/dev/Shared Documents/Corpus/hello.zip": "content/00000000.dat"})
+stranger = "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b"
+variant("b112-file-in-an-unknown-web", "A file names a ParentWebId that is no web of the target site.",
+        files={"Manifest.xml": manifest.replace('<File Url="Shared Documents/Corpus/hello.txt" Id="' + A + '" ParentWebId="' + W + '"', '<File Url="Shared Documents/Corpus/hello.txt" Id="' + A + '" ParentWebId="' + stranger + '"', 1)}, offline=False,
+        live=dict(severity="error", behaviour=112, file="Manifest.xml", message=f"The web with id {stranger} was not found."))
+variant("b123-item-of-an-unknown-file", "A ListItem's DocId names no file of the package or the site.",
+        files={"Manifest.xml": manifest.replace('DocId="' + A + '"', 'DocId="' + stranger + '"', 1)}, offline=False,
+        live=dict(severity="error", behaviour=123, file="Manifest.xml", message=f"The file with id {stranger} was not found."))
 variant("b133-blob-missing", "A FileValue names a blob the source container does not have.",
         files={"Manifest.xml": manifest.replace(file_a, 'FileValue="00000099.dat"', 1)},
         expect=dict(severity="error", behaviour=133, file="Manifest.xml", message="The blob '00000099.dat' was not found in the source container."))

@@ -3,16 +3,13 @@
 //! own metadata IV — checked once, and its entries served from it; a pack that breaks a
 //! prerequisite fails every file it lists.
 
-use std::io::{self, Seek};
-
 use super::ImportContext;
 use crate::package::archive::{self, OpenPack, Packs, Violation};
 use crate::package::files::ArchivedPack;
-use crate::package::values::base64_of_len;
 use crate::problems::Subject;
 use crate::report::events::Problem;
 use crate::storage::blobs::Lookup;
-use crate::storage::crypto::{DecryptingReader, IV_LEN};
+use crate::storage::crypto::{SpoolError, iv_from_base64, spool};
 
 pub struct Archives(Packs);
 
@@ -46,20 +43,14 @@ fn fetch(ctx: &ImportContext<'_>, pack: &ArchivedPack, index: usize) -> Result<O
     };
     archive::check_pack(index, ctx.key.is_some(), blob.size)?;
     let key = ctx.key.as_ref().expect("checked: archives come with encrypted jobs");
-    let iv: [u8; IV_LEN] = blob
+    let iv = blob
         .iv()
-        .and_then(|text| base64_of_len(text, IV_LEN))
-        .and_then(|bytes| bytes.try_into().ok())
+        .and_then(iv_from_base64)
         .ok_or_else(|| Violation::from("its IV metadata is missing or malformed".to_string()))?;
     let reader = ctx.source.reader(&blob, ctx.runtime.clone()).map_err(|e| Violation::from(e.message))?;
-    let mut spool = tempfile::tempfile().map_err(|e| Violation::from(e.to_string()))?;
-    match io::copy(&mut DecryptingReader::new(reader, key, &iv), &mut spool) {
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-            return Err("it cannot be decrypted with the job's key".into());
-        }
-        Err(e) => return Err(e.to_string().into()),
-    }
-    spool.rewind().map_err(|e| Violation::from(e.to_string()))?;
-    archive::open_pack(pack, spool)
+    let plain = spool(reader, Some((key, &iv))).map_err(|e| match e {
+        SpoolError::Undecryptable => Violation::from("it cannot be decrypted with the job's key"),
+        e => Violation::from(e.to_string()),
+    })?;
+    archive::open_pack(pack, plain)
 }

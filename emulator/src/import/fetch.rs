@@ -2,7 +2,7 @@
 //! file (decrypted), and content versions streamed into the content store with their MD5
 //! checked (behaviours 133–150).
 
-use std::io::{self, Read, Seek};
+use std::io::{self, Read};
 
 use md5::{Digest, Md5};
 use quickxorhash::QuickXorHash;
@@ -11,12 +11,12 @@ use super::ImportContext;
 use super::archives::Archives;
 use crate::package::inspect::Inspect;
 use crate::package::intake::{ManifestFiles, Opened};
-use crate::package::values::base64_of_len;
+use crate::package::values::{MD5_LEN, QUICK_XOR_LEN, base64_of_len};
 use crate::problems::{self, Subject};
 use crate::report::events::Problem;
 use crate::site::content::StoredContent;
 use crate::storage::blobs::Lookup;
-use crate::storage::crypto::{DecryptingReader, IV_LEN};
+use crate::storage::crypto::{DecryptingReader, SpoolError, iv_from_base64, spool};
 
 /// The manifest container of a job, as the package intake reads it.
 pub struct StorageFiles<'c, 'a> {
@@ -38,9 +38,9 @@ impl ManifestFiles for StorageFiles<'_, '_> {
             Lookup::NoSnapshot(_) if ctx.options.require_manifest_snapshots => return Ok(Opened::WithoutSnapshot),
             Lookup::NoSnapshot(blob) | Lookup::Snapshot(blob) => blob,
         };
-        let iv = match &ctx.key {
-            Some(_) => match blob.iv().and_then(|iv| base64_of_len(iv, IV_LEN)) {
-                Some(iv) => Some(iv),
+        let decrypt = match &ctx.key {
+            Some(key) => match blob.iv().and_then(iv_from_base64) {
+                Some(iv) => Some((key, iv)),
                 None => return Ok(Opened::Undecryptable),
             },
             None => None,
@@ -49,23 +49,11 @@ impl ManifestFiles for StorageFiles<'_, '_> {
             .manifest
             .reader(&blob, ctx.runtime.clone())
             .map_err(|e| problems::package_file_unreadable(name, &e.message))?;
-        let mut spool = tempfile::tempfile().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
-        let copied = match (&ctx.key, iv) {
-            (Some(key), Some(iv)) => {
-                let iv: [u8; IV_LEN] = iv.try_into().expect("length checked");
-                io::copy(&mut DecryptingReader::new(raw, key, &iv), &mut spool)
-            }
-            _ => io::copy(&mut { raw }, &mut spool),
-        };
-        match copied {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                return Ok(Opened::Undecryptable);
-            }
-            Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
+        match spool(raw, decrypt.as_ref().map(|(key, iv)| (*key, iv))) {
+            Ok(file) => Ok(Opened::Found(file)),
+            Err(SpoolError::Undecryptable) => Ok(Opened::Undecryptable),
+            Err(e) => Err(problems::package_file_unreadable(name, &e.to_string())),
         }
-        spool.rewind().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
-        Ok(Opened::Found(spool))
     }
 }
 
@@ -130,8 +118,7 @@ fn store_verified(
         None => None,
         Some(_) => {
             let text = declared.iv.or(metadata_iv);
-            let iv = text.and_then(|t| base64_of_len(t, IV_LEN)).ok_or_else(|| subject.decrypt_failed(file_value))?;
-            Some(<[u8; IV_LEN]>::try_from(iv).expect("length checked"))
+            Some(text.and_then(iv_from_base64).ok_or_else(|| subject.decrypt_failed(file_value))?)
         }
     };
     let (mut md5, mut quick_xor) = (Md5::new(), QuickXorHash::new());
@@ -153,6 +140,7 @@ fn store_verified(
         Err(e) => return Err(subject.storage_failed(file_value, &e.to_string())),
     };
     match expected {
+        Expected::Md5(_) if !md5_suffices(content.size) => Err(subject.checksum_required(file_value)),
         // Behaviours 148, 149: the MD5 of the bytes as stored must be the declared one.
         Expected::Md5(declared) if declared != md5 => Err(subject.md5_mismatch(file_value)),
         // Behaviour 146: the QuickXorHash is over the plaintext.
@@ -161,8 +149,10 @@ fn store_verified(
     }
 }
 
-/// Length of a QuickXorHash (160 bits).
-const QUICK_XOR_LEN: usize = 20;
+/// Behaviour 146: up to 15 GB an MD5 may vouch for a file; beyond, only a Checksum.
+fn md5_suffices(size: u64) -> bool {
+    size <= 15 * 1024 * 1024 * 1024
+}
 
 /// The hash a content blob is checked against.
 enum Expected {
@@ -181,7 +171,7 @@ fn expected_md5(
     match (manifest, stored) {
         (Some(text), stored) => {
             // A value that is not a 16-byte base64 string can never match.
-            let declared = base64_of_len(text, 16).ok_or_else(|| subject.md5_mismatch(file_value))?;
+            let declared = base64_of_len(text, MD5_LEN).ok_or_else(|| subject.md5_mismatch(file_value))?;
             match stored {
                 Some(stored) if *stored != declared[..] => Err(subject.md5_mismatch(file_value)),
                 _ => Ok(declared),
@@ -189,5 +179,18 @@ fn expected_md5(
         }
         (None, Some(stored)) => Ok(stored.to_vec()),
         (None, None) => Err(subject.md5_missing(file_value)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn b146_beyond_15_gb_an_md5_is_not_enough() {
+        const GIB: u64 = 1024 * 1024 * 1024;
+        assert!(md5_suffices(0));
+        assert!(md5_suffices(15 * GIB));
+        assert!(!md5_suffices(15 * GIB + 1));
     }
 }

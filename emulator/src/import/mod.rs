@@ -84,16 +84,11 @@ pub fn run(
     let manifest = Container::connect(&job.manifest_uri, storage, "r", now)
         .map_err(|e| problems::container_unusable("azureContainerManifestUri", &e.message))?;
     let (site_id, web_id) = (job.site_id, job.web_id);
-    let found =
-        store.blocking(|db| -> Result<_, crate::site::Error> { Ok((db.site(site_id)?, db.web(web_id)?)) }).map_err(
-            |e| problems::job_level(problems::SP_EXCEPTION_CODE, "Microsoft.SharePoint.SPException", e.to_string()),
-        )?;
+    let found = store
+        .blocking(|db| -> Result<_, crate::site::Error> { Ok((db.site(site_id)?, db.web(web_id)?)) })
+        .map_err(|e| problems::site_model_failed(&e))?;
     let (Some(site), Some(web)) = found else {
-        return Err(problems::job_level(
-            problems::SP_EXCEPTION_CODE,
-            "Microsoft.SharePoint.SPException",
-            format!("The web with id {web_id} was not found."),
-        ));
+        return Err(problems::job_web_missing(web_id));
     };
     let ctx = ImportContext { job, key, store, runtime, source, manifest, site, web, options };
 
@@ -138,9 +133,9 @@ fn root_objects_in_target(ctx: &ImportContext<'_>, package: &Intake) -> Result<(
         let web = &ctx.web;
         let id = root.id.map(|id| id.to_string()).unwrap_or_default();
         let list = match root.id {
-            Some(list_id) => ctx.store.blocking(|db| db.list(web.id, list_id)).map_err(|e| {
-                problems::job_level(problems::SP_EXCEPTION_CODE, "Microsoft.SharePoint.SPException", e.to_string())
-            })?,
+            Some(list_id) => {
+                ctx.store.blocking(|db| db.list(web.id, list_id)).map_err(|e| problems::site_model_failed(&e))?
+            }
             None => None,
         };
         if list.is_none() || root.parent_id.is_some_and(|parent| parent != web.id) {

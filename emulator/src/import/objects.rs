@@ -94,17 +94,17 @@ impl<'c, 'a> Importer<'c, 'a> {
         };
         // Behaviour 107: a deleted account is taken as given, without a lookup.
         if user.is_deleted {
-            return Ok((self.db(|db| db.ensure_user(site_id, &write(true)))?.0, None));
+            return Ok((self.db(|db| db.ensure_user(site_id, &write(true)))?, None));
         }
         if let Some(id) = self.site_user(&user.login)? {
             return Ok((id, None));
         }
         if self.ctx.options.user_resolution == UserResolution::AnyUpn && names_an_upn(&user.login) {
-            return Ok((self.db(|db| db.ensure_user(site_id, &write(false)))?.0, None));
+            return Ok((self.db(|db| db.ensure_user(site_id, &write(false)))?, None));
         }
         match &user.system_id {
             Some(_) => {
-                let id = self.db(|db| db.ensure_user(site_id, &write(true)))?.0;
+                let id = self.db(|db| db.ensure_user(site_id, &write(true)))?;
                 Ok((id, Some(problems::user_attributes_fallback(&user.login))))
             }
             None => Ok((SYSTEM_ACCOUNT_ID, Some(problems::user_not_ensured(&user.login)))),
@@ -305,7 +305,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             return Ok(1);
         }
         let list_text = item.attr("ParentListId").or(spobject.attr("ParentId")).unwrap_or_default();
-        let Some(list) = guid(list_text).map(|id| self.db(|db| db.list_anywhere(id))).transpose()?.flatten() else {
+        let Some(list_id) = self.existing_list(list_text)? else {
             return Err(subject.list_not_found(list_text, &self.ctx.web.url));
         };
         report.note(&format!("Importing ListItem {raw_url}."));
@@ -339,7 +339,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         };
         let now = report.now();
         let write = ListItem {
-            list_id: list.id,
+            list_id,
             id: int_id,
             unique_id,
             content_type_id: item.attr("ContentTypeId").unwrap_or(default_content_type).to_string(),
@@ -356,7 +356,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         };
         match self.ctx.store.blocking(|db| db.put_list_item(&write)) {
             Ok(()) => Ok(1),
-            Err(SiteError::Conflict(_)) => Err(subject.item_id_taken(int_id, list.id)),
+            Err(SiteError::Conflict(_)) => Err(subject.item_id_taken(int_id, list_id)),
             Err(e) => Err(subject.internal(&e.to_string())),
         }
     }
@@ -365,10 +365,16 @@ impl<'c, 'a> Importer<'c, 'a> {
     fn list(&mut self, list: &Element) -> Handled {
         let text = list.attr("Id").unwrap_or_default();
         let subject = Subject::new(ObjectType::List, list.attr("RootFolderUrl").unwrap_or_default(), guid(text));
-        match guid(text).map(|id| self.db(|db| db.list_anywhere(id))).transpose()?.flatten() {
+        match self.existing_list(text)? {
             Some(_) => Ok(1),
             None => Err(subject.list_not_found(text, &self.ctx.web.url)),
         }
+    }
+
+    /// The id of the list `text` names, if it is a GUID of a list that exists.
+    fn existing_list(&self, text: &str) -> Result<Option<Uuid>, Problem> {
+        let Some(id) = guid(text) else { return Ok(None) };
+        Ok(self.db(|db| db.list_exists(id))?.then_some(id))
     }
 
     /// The web an object belongs to: its `ParentWebId` when that is a web of the job's site
@@ -398,8 +404,8 @@ impl<'c, 'a> Importer<'c, 'a> {
     /// names must exist (behaviour 113).
     fn list_of(&self, subject: &Subject, named: Option<&str>, folder: &Folder) -> Result<Option<Uuid>, Problem> {
         let Some(text) = named.filter(|t| !t.trim().is_empty()) else { return Ok(folder.list_id) };
-        match guid(text).map(|id| self.db(|db| db.list_anywhere(id))).transpose()?.flatten() {
-            Some(list) => Ok(Some(list.id)),
+        match self.existing_list(text)? {
+            Some(id) => Ok(Some(id)),
             None => Err(subject.list_not_found(text, &self.ctx.web.url)),
         }
     }
@@ -420,13 +426,7 @@ impl<'c, 'a> Importer<'c, 'a> {
     }
 
     fn db<T>(&self, f: impl FnOnce(&mut crate::site::Db) -> Result<T, SiteError>) -> Result<T, Problem> {
-        self.ctx.store.blocking(f).map_err(|e| {
-            super::problems::job_level(
-                super::problems::SP_EXCEPTION_CODE,
-                "Microsoft.SharePoint.SPException",
-                e.to_string(),
-            )
-        })
+        self.ctx.store.blocking(f).map_err(|e| problems::site_model_failed(&e))
     }
 }
 

@@ -15,7 +15,7 @@ use zip::{CompressionMethod, ZipArchive};
 
 use super::files::ArchivedPack;
 use super::inspect::Inspect;
-use super::values::base64_of_len;
+use super::values::{QUICK_XOR_LEN, base64_of_len};
 
 /// Most packs a package may have.
 pub const MAX_PACKS: usize = 2;
@@ -56,14 +56,23 @@ pub struct OpenPack {
 }
 
 impl OpenPack {
-    /// The bytes of the entry named `file_value`, as stored (encrypted).
-    pub fn entry(&mut self, file_value: &str) -> Option<Vec<u8>> {
-        let entry = self.zip.by_name(file_value).ok()?;
+    /// The bytes of the entry named `file_value`, as stored (encrypted): `None` when the zip
+    /// has no such entry, a violation when the entry is there but cannot be read (a bad CRC,
+    /// a damaged header).
+    pub fn entry(&mut self, file_value: &str) -> Result<Option<Vec<u8>>, Violation> {
+        let entry = match self.zip.by_name(file_value) {
+            Ok(entry) => entry,
+            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(e) => return Err(Violation::new(format!("the entry '{file_value}' cannot be read ({e})"))),
+        };
         // The header's sizes were checked when the pack was opened, but the bytes read are
         // bounded again here rather than trusting them.
         let mut bytes = Vec::new();
-        entry.take(MAX_ENTRY_BYTES).read_to_end(&mut bytes).ok()?;
-        Some(bytes)
+        entry
+            .take(MAX_ENTRY_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Violation::new(format!("the entry '{file_value}' cannot be read ({e})")))?;
+        Ok(Some(bytes))
     }
 }
 
@@ -96,7 +105,7 @@ pub fn open_pack(pack: &ArchivedPack, mut plain: File) -> Result<OpenPack, Viola
     let mut hash = QuickXorHash::new();
     std::io::copy(&mut Inspect::new(&mut plain, |bytes: &[u8]| hash.update(bytes)), &mut std::io::sink())
         .map_err(|e| Violation::new(format!("it cannot be read: {e}")))?;
-    if base64_of_len(&pack.checksum, 20).is_none_or(|declared| declared != hash.finalize()) {
+    if base64_of_len(&pack.checksum, QUICK_XOR_LEN).is_none_or(|declared| declared != hash.finalize()) {
         return Err(Violation { behaviour: 154, reason: "its Checksum is not the QuickXorHash of the zip".into() });
     }
     plain.rewind().map_err(|e| Violation::new(format!("it cannot be read: {e}")))?;
@@ -165,13 +174,14 @@ impl Packs {
         open: impl FnOnce(&ArchivedPack, usize) -> Result<OpenPack, Violation>,
     ) -> Option<Result<Vec<u8>, PackFailure>> {
         let index = *self.by_file.get(file_value)?;
-        if !self.opened.contains_key(&index) {
-            let opened = open(&self.packs[index], index);
-            self.opened.insert(index, opened);
-        }
-        let archive = self.packs[index].name.clone();
-        Some(match self.opened.get_mut(&index).expect("just inserted") {
-            Ok(pack) => pack.entry(file_value).ok_or(PackFailure::NoEntry { archive }),
+        let pack = &self.packs[index];
+        let archive = pack.name.clone();
+        Some(match self.opened.entry(index).or_insert_with(|| open(pack, index)) {
+            Ok(opened) => match opened.entry(file_value) {
+                Ok(Some(bytes)) => Ok(bytes),
+                Ok(None) => Err(PackFailure::NoEntry { archive }),
+                Err(violation) => Err(PackFailure::Unusable { archive, violation }),
+            },
             Err(violation) => Err(PackFailure::Unusable { archive, violation: violation.clone() }),
         })
     }

@@ -18,21 +18,6 @@ pub const ARCHIVED_FILES: &str = "ArchivedFiles.xml";
 pub const WARN_IF_MISSING: [&str; 3] = ["LookupListMap.xml", "Requirements.xml", "ViewFormsList.xml"];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExportSettings {
-    pub site_url: String,
-    pub source_type: Option<String>,
-    pub include_security: Option<String>,
-}
-
-pub fn export_settings(root: &Element) -> ExportSettings {
-    ExportSettings {
-        site_url: root.attr("SiteUrl").unwrap_or_default().to_string(),
-        source_type: root.attr("SourceType").map(str::to_string),
-        include_security: root.attr("IncludeSecurity").map(str::to_string),
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SystemData {
     /// Manifest blob names, in processing order (behaviour 98).
     pub manifest_files: Vec<String>,

@@ -12,10 +12,6 @@ impl<R: Read, F: FnMut(&[u8])> Inspect<R, F> {
     pub fn new(inner: R, inspect: F) -> Self {
         Inspect { inner, inspect }
     }
-
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
 }
 
 impl<R: Read, F: FnMut(&[u8])> Read for Inspect<R, F> {

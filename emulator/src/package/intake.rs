@@ -10,13 +10,11 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Seek};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use uuid::Uuid;
 
 use super::files::{
-    self, ARCHIVED_FILES, ArchivedPack, EXPORT_SETTINGS, ExportSettings, ROOT_OBJECT_MAP, RootObject, SYSTEM_DATA,
-    SystemData, USER_GROUP, UserGroupMap, WARN_IF_MISSING,
+    self, ARCHIVED_FILES, ArchivedPack, EXPORT_SETTINGS, ROOT_OBJECT_MAP, RootObject, SYSTEM_DATA, SystemData,
+    USER_GROUP, UserGroupMap, WARN_IF_MISSING,
 };
 use super::schema::{self, SchemaErrorKind, Validator, manifest};
 use super::values::{guid, is_upn_claim, login_account};
@@ -98,7 +96,6 @@ impl Default for IntakeOptions {
 
 /// A package taken in, ready to import.
 pub struct Intake {
-    pub export_settings: ExportSettings,
     pub system_data: SystemData,
     pub user_group: UserGroupMap,
     pub root_objects: Vec<RootObject>,
@@ -136,7 +133,6 @@ pub fn take_in(
     report: &mut dyn FnMut(Finding),
 ) -> Result<Intake, Finding> {
     let export = required(files, EXPORT_SETTINGS)?;
-    let export_settings = files::export_settings(&export);
     source_type(&export, options, report)?;
     let system_data = files::system_data(&required(files, SYSTEM_DATA)?);
     let user_group = files::user_group(&required(files, USER_GROUP)?);
@@ -180,7 +176,7 @@ pub fn take_in(
             report(Finding::new(Severity::Warning, 103, ROOT_OBJECT_MAP, problems::root_object_unused(&id)));
         }
     }
-    Ok(Intake { export_settings, system_data, user_group, root_objects, archived, manifests, objects, doomed })
+    Ok(Intake { system_data, user_group, root_objects, archived, manifests, objects, doomed })
 }
 
 /// A required package file, parsed and validated (behaviours 79, 82, 90, 135).
@@ -299,7 +295,7 @@ fn users(map: &UserGroupMap, report: &mut dyn FnMut(Finding)) -> Result<(), Find
             ));
             report(Finding::new(Severity::Advice, 109, USER_GROUP, advice));
         }
-        if user.system_id_text.as_deref().is_some_and(|text| BASE64.decode(text).is_err()) {
+        if user.system_id_text.is_some() && user.system_id.is_none() {
             let advice = problems::advice(format!(
                 "User '{}' has a SystemId that is not base64; it is ignored, so an unresolved login falls back to \
                  System Account.",

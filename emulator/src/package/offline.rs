@@ -11,7 +11,7 @@
 //! (a file without `MD5Hash` or `Checksum` gets advice instead of an error).
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek};
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -23,11 +23,11 @@ use super::archive::{self, OpenPack, Packs, Violation};
 use super::files::ArchivedPack;
 use super::inspect::Inspect;
 use super::intake::{self, Finding, IntakeOptions, ManifestFiles, Opened, Severity};
-use super::values::{base64_of_len, guid, is_contained_blob_name};
+use super::values::{MD5_LEN, QUICK_XOR_LEN, base64_of_len, guid, is_contained_blob_name};
 use super::xml::{ChildStream, Element, Limits};
 use crate::problems::{self, ObjectType, Subject};
 use crate::report::events::Problem;
-use crate::storage::crypto::{DecryptingReader, IV_LEN, JobKey};
+use crate::storage::crypto::{DecryptingReader, IV_LEN, JobKey, SpoolError, iv_from_base64, spool};
 
 /// Where a package lies on disk.
 #[derive(Clone, Debug)]
@@ -119,14 +119,11 @@ impl ManifestFiles for Folder<'_> {
         };
         let Some(key) = &self.package.key else { return Ok(Opened::Found(file)) };
         let Some(iv) = sidecar_iv(&path) else { return Ok(Opened::Undecryptable) };
-        let mut spool = tempfile::tempfile().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
-        match io::copy(&mut DecryptingReader::new(file, key, &iv), &mut spool) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => return Ok(Opened::Undecryptable),
-            Err(e) => return Err(problems::package_file_unreadable(name, &e.to_string())),
+        match spool(file, Some((key, &iv))) {
+            Ok(plain) => Ok(Opened::Found(plain)),
+            Err(SpoolError::Undecryptable) => Ok(Opened::Undecryptable),
+            Err(e) => Err(problems::package_file_unreadable(name, &e.to_string())),
         }
-        spool.rewind().map_err(|e| problems::package_file_unreadable(name, &e.to_string()))?;
-        Ok(Opened::Found(spool))
     }
 }
 
@@ -134,8 +131,7 @@ impl ManifestFiles for Folder<'_> {
 fn sidecar_iv(path: &Path) -> Option<[u8; IV_LEN]> {
     let mut name = path.as_os_str().to_owned();
     name.push(".iv");
-    let text = std::fs::read_to_string(PathBuf::from(name)).ok()?;
-    base64_of_len(&text, IV_LEN)?.try_into().ok()
+    iv_from_base64(&std::fs::read_to_string(PathBuf::from(name)).ok()?)
 }
 
 /// One content blob a manifest names, with what the manifest declares about it.
@@ -191,20 +187,21 @@ fn check_blob(
     blob: &Blob,
 ) -> Result<(), (Problem, Severity, u16)> {
     let name = blob.file_value.as_str();
+    // The name first, as a job checks it before looking anywhere (behaviour 131).
+    if !is_contained_blob_name(name) {
+        return Err((subject.file_value_outside_container(name), Severity::Error, 131));
+    }
     // Behaviour 152: a file an archive lists comes from it, with no IV of its own beside it.
-    let (stored, sidecar): (Box<dyn Read>, Option<[u8; IV_LEN]>) =
+    let (stored, sidecar, archived): (Box<dyn Read>, Option<[u8; IV_LEN]>, bool) =
         match packs.entry(name, |pack, index| open_pack(package, pack, index)) {
-            Some(Ok(bytes)) => (Box::new(io::Cursor::new(bytes)), None),
+            Some(Ok(bytes)) => (Box::new(io::Cursor::new(bytes)), None, true),
             Some(Err(failure)) => {
                 return Err((subject.archive_failed(&failure, name), Severity::Error, failure.behaviour()));
             }
             None => {
-                if !is_contained_blob_name(name) {
-                    return Err((subject.file_value_outside_container(name), Severity::Error, 131));
-                }
                 let path = package.content_dir.join(name);
                 let file = File::open(&path).map_err(|_| (subject.blob_missing(name), Severity::Error, 133))?;
-                (Box::new(file), sidecar_iv(&path))
+                (Box::new(file), sidecar_iv(&path), false)
             }
         };
 
@@ -214,13 +211,13 @@ fn check_blob(
     let outcome = match &package.key {
         None => drain(&mut Inspect::new(stored, |bytes: &[u8]| quick_xor.update(bytes))),
         Some(key) => {
-            let iv = blob
-                .iv
-                .as_deref()
-                .and_then(|text| base64_of_len(text, IV_LEN))
-                .and_then(|bytes| <[u8; IV_LEN]>::try_from(bytes).ok())
-                .or(sidecar)
-                .ok_or_else(|| (subject.decrypt_failed(name), Severity::Error, 140))?;
+            // The manifest's IV, when it gives one, is the only one a job uses, even if it is
+            // unreadable; otherwise the sidecar stands in for the blob's metadata.
+            let iv = match blob.iv.as_deref() {
+                Some(text) => iv_from_base64(text),
+                None => sidecar,
+            }
+            .ok_or_else(|| (subject.decrypt_failed(name), Severity::Error, 140))?;
             drain(&mut Inspect::new(DecryptingReader::new(stored, key, &iv), |bytes: &[u8]| quick_xor.update(bytes)))
         }
     };
@@ -232,17 +229,19 @@ fn check_blob(
         Err(e) => return Err((subject.storage_failed(name, &e.to_string()), Severity::Error, 133)),
     }
     if let Some(checksum) = &blob.checksum {
-        let declared = base64_of_len(checksum, 20);
+        let declared = base64_of_len(checksum, QUICK_XOR_LEN);
         return match declared {
             Some(declared) if declared == quick_xor.finalize() => Ok(()),
             _ => Err((subject.checksum_mismatch(name), Severity::Error, 146)),
         };
     }
     match &blob.md5 {
-        Some(text) => match base64_of_len(text, 16) {
+        Some(text) => match base64_of_len(text, MD5_LEN) {
             Some(declared) if declared == md5.finalize().as_slice() => Ok(()),
             _ => Err((subject.md5_mismatch(name), Severity::Error, 149)),
         },
+        // A zip entry has no Content-MD5 to fall back on: the job fails it (behaviour 147).
+        None if archived => Err((subject.md5_missing(name), Severity::Error, 147)),
         None => Err((
             problems::advice(format!(
                 "{name} has no MD5Hash or Checksum in the manifest: upload it with Content-MD5 set, or the service \
@@ -263,16 +262,8 @@ fn open_pack(package: &FolderPackage, pack: &ArchivedPack, index: usize) -> Resu
     let key = package.key.as_ref().expect("checked: archives come with encrypted packages");
     let iv = sidecar_iv(&path)
         .ok_or_else(|| Violation::from("its IV (the .iv file beside it) is missing or malformed".to_string()))?;
-    let mut spool = tempfile::tempfile().map_err(|e| Violation::from(e.to_string()))?;
-    match io::copy(&mut DecryptingReader::new(file, key, &iv), &mut spool) {
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-            return Err(Violation::from("it cannot be decrypted with the key".to_string()));
-        }
-        Err(e) => return Err(Violation::from(e.to_string())),
-    }
-    spool.rewind().map_err(|e| Violation::from(e.to_string()))?;
-    archive::open_pack(pack, spool)
+    let plain = spool(file, Some((key, &iv))).map_err(|e| Violation::from(e.to_string()))?;
+    archive::open_pack(pack, plain)
 }
 
 fn drain(reader: &mut impl Read) -> io::Result<()> {

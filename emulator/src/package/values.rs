@@ -7,6 +7,11 @@ use time::format_description::well_known::Iso8601;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use uuid::Uuid;
 
+/// Length of an MD5 (128 bits), as `MD5Hash` and Content-MD5 carry it.
+pub const MD5_LEN: usize = 16;
+/// Length of a QuickXorHash (160 bits), as `Checksum` carries it.
+pub const QUICK_XOR_LEN: usize = 20;
+
 /// The claims prefix of a cloud account's login.
 pub const MEMBERSHIP_CLAIM: &str = "i:0#.f|membership|";
 
@@ -119,7 +124,7 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
-    fn b105_b109_logins_that_name_an_upn() {
+    fn b109_logins_that_name_an_upn() {
         assert!(names_an_upn("i:0#.f|membership|ada@contoso.com"));
         assert!(names_an_upn("I:0#.F|Membership|Ada@Contoso.com"), "the claims prefix is case-insensitive");
         assert!(names_an_upn("ada@contoso.com"));

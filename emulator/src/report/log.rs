@@ -4,7 +4,8 @@
 //! One record per line, `[MM/dd/yyyy HH:mm:ss.fff] Category: text`, CRLF-terminated. Warnings
 //! and errors carry the same facts as their queue events:
 //! `[ObjectType] [Url] [Id] [ErrorCode] [ErrorType] Message`. Lines go to temporary files as
-//! they happen, so a long job's log never sits in memory.
+//! they happen, so nothing grows in memory while the job runs; the finished files are read
+//! back whole once, to be encrypted and uploaded.
 
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::Path;

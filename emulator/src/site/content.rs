@@ -3,9 +3,9 @@
 //! share storage and the database holds only hashes.
 //!
 //! Writes stream through a temporary file in the same directory and are renamed into place,
-//! so a crash never leaves a partial body under a valid name. Bodies are not fsynced: the
-//! emulator trades durability against power loss for speed, as SQLite's `synchronous=NORMAL`
-//! does for the model.
+//! so a crash of the process never leaves a partial body under a valid name. Bodies are not
+//! fsynced: after a power loss a body may be empty under its name, which the emulator accepts
+//! as the price of speed (a local test tool's data is disposable).
 
 use std::fs::File;
 use std::io::{self, Read, Write};

@@ -74,6 +74,14 @@ pub struct StoredEvent {
 
 const JOB_COLUMNS: &str = "id, site_id, web_id, state, source_uri, manifest_uri, queue_uri, encryption_key, attempt, created, next_pickup, ended, rowid";
 
+/// A job still in its site's queue.
+const IN_QUEUE: &str = "state IN ('created', 'queued', 'processing')";
+
+/// An event of job `?1` that clients may see: before the first unpublished one, so the order
+/// never has gaps.
+const VISIBLE_EVENT: &str =
+    "seq < coalesce((SELECT min(seq) FROM job_events WHERE job_id = ?1 AND published = 0), 9223372036854775807)";
+
 impl Db {
     /// Records a new job in state `Created` together with its first event.
     pub fn insert_job(&mut self, job: &JobRecord, first_event: (&str, OffsetDateTime, &str)) -> Result<(), Error> {
@@ -148,7 +156,7 @@ impl Db {
     /// Jobs waiting or running in a site collection's queue (its content database).
     pub fn jobs_in_queue(&self, site_id: Uuid) -> Result<u64, Error> {
         let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM jobs WHERE site_id = ?1 AND state IN ('created', 'queued', 'processing')",
+            &format!("SELECT count(*) FROM jobs WHERE site_id = ?1 AND {IN_QUEUE}"),
             [site_id.to_string()],
             |r| r.get(0),
         )?;
@@ -255,11 +263,9 @@ impl Db {
     /// Published events with a sequence number above `after`, in order; the first unpublished
     /// event hides those after it, so the order never has gaps.
     pub fn events_after(&self, job_id: Uuid, after: u64) -> Result<Vec<StoredEvent>, Error> {
-        let mut statement = self.conn.prepare(
-            "SELECT seq, name, body FROM job_events WHERE job_id = ?1 AND seq > ?2
-               AND seq < coalesce((SELECT min(seq) FROM job_events WHERE job_id = ?1 AND published = 0), 9223372036854775807)
-             ORDER BY seq",
-        )?;
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT seq, name, body FROM job_events WHERE job_id = ?1 AND seq > ?2 AND {VISIBLE_EVENT} ORDER BY seq"
+        ))?;
         let rows = statement.query_map(params![job_id.to_string(), after as i64], |r| {
             Ok(StoredEvent { seq: r.get::<_, i64>(0)? as u64, name: r.get(1)?, body: r.get(2)?, hint: None })
         })?;
@@ -270,8 +276,9 @@ impl Db {
     /// same publication order as [`Db::events_after`].
     pub fn has_published(&self, job_id: Uuid, name: &str) -> Result<bool, Error> {
         Ok(self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM job_events WHERE job_id = ?1 AND name = ?2 COLLATE NOCASE
-               AND seq < coalesce((SELECT min(seq) FROM job_events WHERE job_id = ?1 AND published = 0), 9223372036854775807))",
+            &format!(
+                "SELECT EXISTS (SELECT 1 FROM job_events WHERE job_id = ?1 AND name = ?2 COLLATE NOCASE AND {VISIBLE_EVENT})"
+            ),
             params![job_id.to_string(), name],
             |r| r.get(0),
         )?)
@@ -279,9 +286,9 @@ impl Db {
 
     /// The jobs of a site collection that are still in its queue, oldest first.
     pub fn queued_jobs(&self, site_id: Uuid) -> Result<Vec<(Uuid, JobState)>, Error> {
-        let mut statement = self.conn.prepare(
-            "SELECT id, state FROM jobs WHERE site_id = ?1 AND state IN ('created', 'queued', 'processing') ORDER BY created",
-        )?;
+        let mut statement = self
+            .conn
+            .prepare(&format!("SELECT id, state FROM jobs WHERE site_id = ?1 AND {IN_QUEUE} ORDER BY created"))?;
         let rows = statement
             .query_map([site_id.to_string()], |r| Ok((r.guid(0)?, JobState::parse(&r.get::<_, String>(1)?))))?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -1,6 +1,6 @@
 //! The SharePoint site model in SQLite, and the only code that writes SQL.
 //!
-//! # Schema (`migrations/`: 0001 site model, 0002 event publication, 0003 hints and provisioning)
+//! # Schema (`migrations/`: 0001 site model, 0002 event publication, 0003 hints and provisioning, 0004 item lookups)
 //!
 //! | table | holds |
 //! | --- | --- |

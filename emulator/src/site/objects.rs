@@ -69,8 +69,8 @@ const ITEM_SELECT: &str = "SELECT list_id, id, unique_id, content_type_id, file_
 
 impl Db {
     /// The site user with this login (case-insensitive), creating it with the next principal
-    /// id if there is none. Returns the id and whether the user already existed.
-    pub fn ensure_user(&mut self, site_id: Uuid, user: &UserWrite) -> Result<(i64, bool), Error> {
+    /// id if there is none.
+    pub fn ensure_user(&mut self, site_id: Uuid, user: &UserWrite) -> Result<i64, Error> {
         let tx = self.conn.transaction()?;
         let outcome = ensure_user_in(&tx, site_id, user)?;
         tx.commit()?;
@@ -109,6 +109,12 @@ impl Db {
             .optional()?)
     }
 
+    /// Whether a list with this id exists, in whatever web: what the import asks once per
+    /// object, without the counts a [`List`] carries.
+    pub fn list_exists(&self, id: Uuid) -> Result<bool, Error> {
+        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM lists WHERE id = ?1)", [id.to_string()], |r| r.get(0))?)
+    }
+
     /// A list by id, in whatever web it is.
     pub fn list_anywhere(&self, id: Uuid) -> Result<Option<List>, Error> {
         let web: Option<String> =
@@ -129,8 +135,9 @@ impl Db {
         Ok(self.conn.prepare(&sql)?.query_map([parent_id.to_string()], folder_row)?.collect::<Result<_, _>>()?)
     }
 
-    /// Creates the folder, or updates the one with the same id (moving it when its URL
-    /// changed). A different folder at the URL is a conflict.
+    /// Creates the folder, or updates the one with the same id, URL included; what it holds
+    /// keeps its URLs (moving a folder with its contents, behaviour 116, is not done yet). A
+    /// different folder at the URL is a conflict.
     pub fn put_folder(&mut self, folder: &FolderWrite) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         let at_url: Option<String> = tx
@@ -504,11 +511,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ListItem> {
 }
 
 /// [`Db::ensure_user`] inside a transaction of the caller's.
-pub(super) fn ensure_user_in(
-    tx: &rusqlite::Transaction<'_>,
-    site_id: Uuid,
-    user: &UserWrite,
-) -> Result<(i64, bool), Error> {
+pub(super) fn ensure_user_in(tx: &rusqlite::Transaction<'_>, site_id: Uuid, user: &UserWrite) -> Result<i64, Error> {
     let site = site_id.to_string();
     let existing: Option<i64> = tx
         .query_row(
@@ -518,7 +521,7 @@ pub(super) fn ensure_user_in(
         )
         .optional()?;
     if let Some(id) = existing {
-        return Ok((id, true));
+        return Ok(id);
     }
     let id: i64 =
         tx.query_row("SELECT next_principal_id FROM site_collections WHERE id = ?1", [&site], |r| r.get(0))?;
@@ -528,5 +531,5 @@ pub(super) fn ensure_user_in(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![site, id, user.login_name, user.title, user.email, user.is_site_admin, user.is_deleted, user.system_id],
     )?;
-    Ok((id, false))
+    Ok(id)
 }

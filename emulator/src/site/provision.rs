@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::model::{SYSTEM_ACCOUNT_ID, SYSTEM_ACCOUNT_LOGIN, SYSTEM_ACCOUNT_TITLE};
-use super::spec::{ListPlan, SitePlan, WebPlan, derived_id};
+use super::objects::{UserWrite, ensure_user_in};
+use super::spec::{ListPlan, SitePlan, UserPlan, WebPlan, derived_id};
 use super::{Db, Error, to_text};
 
 /// What applying a plan found and did.
@@ -111,15 +112,7 @@ impl Db {
             }
         }
         for user in &plan.users {
-            let write = super::objects::UserWrite {
-                login_name: user.login.clone(),
-                title: user.title.clone(),
-                email: user.email.clone(),
-                is_site_admin: user.site_admin,
-                is_deleted: false,
-                system_id: None,
-            };
-            super::objects::ensure_user_in(&tx, plan.id, &write)?;
+            declare_user(&tx, plan.id, user)?;
         }
         let outcome = summarize(&tx, plan, created)?;
         tx.commit()?;
@@ -320,4 +313,24 @@ fn summarize(tx: &Transaction<'_>, plan: &SitePlan, created: Vec<String>) -> Res
         lists,
         created,
     })
+}
+
+/// A declared site user exists and is live: one an import left as a deleted placeholder for
+/// the same login comes back with the declared values.
+fn declare_user(tx: &Transaction<'_>, site_id: Uuid, user: &UserPlan) -> Result<(), Error> {
+    let write = UserWrite {
+        login_name: user.login.clone(),
+        title: user.title.clone(),
+        email: user.email.clone(),
+        is_site_admin: user.site_admin,
+        is_deleted: false,
+        system_id: None,
+    };
+    let id = ensure_user_in(tx, site_id, &write)?;
+    tx.execute(
+        "UPDATE users SET is_deleted = 0, title = ?3, email = ?4, is_site_admin = ?5
+         WHERE site_id = ?1 AND id = ?2 AND is_deleted = 1",
+        params![site_id.to_string(), id, write.title, write.email, write.is_site_admin],
+    )?;
+    Ok(())
 }

@@ -9,6 +9,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_site_model.sql"),
     include_str!("migrations/0002_event_publication.sql"),
     include_str!("migrations/0003_hints_and_provisioning.sql"),
+    include_str!("migrations/0004_item_lookups.sql"),
 ];
 
 /// The schema version this build writes.

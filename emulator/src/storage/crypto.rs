@@ -36,6 +36,48 @@ impl std::fmt::Debug for JobKey {
     }
 }
 
+/// An IV as blob metadata and manifests write it: base64 of exactly 16 bytes.
+pub fn iv_from_base64(text: &str) -> Option<[u8; IV_LEN]> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text.trim()).ok()?.try_into().ok()
+}
+
+/// Why [`spool`] failed.
+#[derive(Debug)]
+pub enum SpoolError {
+    /// The bytes do not decrypt with the key and IV (bad padding).
+    Undecryptable,
+    Io(io::Error),
+}
+
+impl std::fmt::Display for SpoolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SpoolError::Undecryptable => f.write_str("it cannot be decrypted with the key"),
+            SpoolError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Copies `reader` into a temporary file, decrypting it on the way when `decrypt` gives the
+/// key and IV, and hands the file back rewound: how a package file or a pack is held while it
+/// is read more than once, without holding it in memory.
+pub fn spool(reader: impl Read, decrypt: Option<(&JobKey, &[u8; IV_LEN])>) -> Result<std::fs::File, SpoolError> {
+    use std::io::Seek as _;
+    let mut file = tempfile::tempfile().map_err(SpoolError::Io)?;
+    let copied = match decrypt {
+        Some((key, iv)) => io::copy(&mut DecryptingReader::new(reader, key, iv), &mut file),
+        None => io::copy(&mut { reader }, &mut file),
+    };
+    match copied {
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => return Err(SpoolError::Undecryptable),
+        Err(e) => return Err(SpoolError::Io(e)),
+    }
+    file.rewind().map_err(SpoolError::Io)?;
+    Ok(file)
+}
+
 /// Encrypts a small payload in memory (queue messages, log files).
 pub fn encrypt(key: &JobKey, iv: &[u8; IV_LEN], plaintext: &[u8]) -> Vec<u8> {
     Encryptor::new(key.0.as_slice().try_into().expect("32-byte key"), iv.as_slice().try_into().expect("16-byte IV"))
