@@ -5,6 +5,7 @@ nothing)."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from azure.storage.blob import ContentSettings
@@ -222,7 +223,12 @@ def test_b119_url_taken_by_a_file_with_another_id_fails(env):
     assert h.event_sequence(events) == ["JobQueued", "JobStart", "JobError", "JobEnd"], h.problems(events)
     error = progress.of("JobError")[0]
     assert error["ErrorCode"] == "-2147024816", error  # 0x80070050 ERROR_FILE_EXISTS
-    _check_file_error(error, second, clash, f"A file with the name '{error['Url']}' already exists.")
+    # The message names the file by the Url its manifest gives (read from the package, not the event).
+    manifest = second.package.blobs()["Manifest.xml"].decode()
+    tags = [part.split(">", 1)[0] for part in manifest.split("<File ")[1:]]
+    tag = next(t for t in tags if f'Id="{second.file_ids[path]}"' in t)
+    url = re.search(r'(?:^|\s)Url="([^"]*)"', tag).group(1)
+    _check_file_error(error, second, clash, f"A file with the name '{url}' already exists.")
     _check_problem_logged(env, job_id, None, error, "Error")
     h.check_file_imported(env, first, first.spec.files[0])  # untouched
     h.check_file_imported(env, second, other)

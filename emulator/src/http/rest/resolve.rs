@@ -224,7 +224,9 @@ pub enum Outcome {
 
 /// Turns the final resource into a reply.
 pub fn outcome(db: &Db, t: &Target, resource: Resource) -> Result<Outcome, SpError> {
-    let collection = |set: &'static str, items: Vec<Entity<Key>>| Ok(Outcome::Reply(Reply::Collection { set, items }));
+    if let Some((set, items)) = members(db, &resource)? {
+        return Ok(Outcome::Reply(Reply::Collection { set, items }));
+    }
     match resource {
         Resource::Content { sha256, size } => Ok(Outcome::Content { sha256, size }),
         Resource::Value { name, value } => {
@@ -232,18 +234,6 @@ pub fn outcome(db: &Db, t: &Target, resource: Resource) -> Result<Outcome, SpErr
             Ok(Outcome::Reply(Reply::Primitive { name, edm_type, value }))
         }
         Resource::Null => Ok(Outcome::Reply(Reply::Null)),
-        Resource::Lists(web) => collection(
-            "SP.ApiData.Lists",
-            db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect(),
-        ),
-        Resource::Files(folder) => {
-            collection("SP.ApiData.Files12", db.files_in(folder.id)?.iter().map(|f| entities::file(f, None)).collect())
-        }
-        Resource::Folders(folder) => collection(
-            "SP.ApiData.Folders1",
-            db.folders_in(folder.id)?.iter().map(|f| entities::folder(f, None)).collect(),
-        ),
-        Resource::Versions(file) => collection("SP.ApiData.FileVersions", history(db, &file)?),
         other => Ok(Outcome::Reply(Reply::Entity(entity(db, t, &other, None)?.expect("entity resources")))),
     }
 }
@@ -273,23 +263,33 @@ pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> R
     };
     let reached = step(db, t, from, &Segment { name: nav.to_string(), args: None })?;
     let path = format!("{}/{nav}", parent.path);
+    if let Some((_, items)) = members(db, &reached)? {
+        return Ok(Expanded::Many(items));
+    }
     Ok(match reached {
-        Resource::Lists(web) => {
-            Expanded::Many(db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect())
-        }
-        Resource::Files(folder) => {
-            Expanded::Many(db.files_in(folder.id)?.iter().map(|f| entities::file(f, None)).collect())
-        }
-        Resource::Folders(folder) => {
-            Expanded::Many(db.folders_in(folder.id)?.iter().map(|f| entities::folder(f, None)).collect())
-        }
-        Resource::Versions(file) => Expanded::Many(history(db, &file)?),
         Resource::Value { .. } | Resource::Content { .. } => return Err(SpError::not_implemented(&path)),
         other => match entity(db, t, &other, Some(path))? {
             Some(entity) => Expanded::One(entity),
             None => Expanded::Null,
         },
     })
+}
+
+/// A collection resource's entity set and members; `None` for any other resource.
+fn members(db: &Db, resource: &Resource) -> Result<Option<(&'static str, Vec<Entity<Key>>)>, SpError> {
+    Ok(Some(match resource {
+        Resource::Lists(web) => {
+            ("SP.ApiData.Lists", db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect())
+        }
+        Resource::Files(folder) => {
+            ("SP.ApiData.Files12", db.files_in(folder.id)?.iter().map(|f| entities::file(f, None)).collect())
+        }
+        Resource::Folders(folder) => {
+            ("SP.ApiData.Folders1", db.folders_in(folder.id)?.iter().map(|f| entities::folder(f, None)).collect())
+        }
+        Resource::Versions(file) => ("SP.ApiData.FileVersions", history(db, file)?),
+        _ => return Ok(None),
+    }))
 }
 
 fn resource_of(db: &Db, t: &Target, key: Key) -> Result<Option<Resource>, SpError> {
@@ -303,9 +303,9 @@ fn resource_of(db: &Db, t: &Target, key: Key) -> Result<Option<Resource>, SpErro
             let found = db.file_versions(file_id).ok()?.into_iter().find(|v| v.version == version)?;
             Some(Resource::Version(file, found))
         }),
-        Key::ListItem { list_id, id } => match (db.list_anywhere(list_id)?, db.list_item(list_id, id)?) {
-            (Some(list), Some(item)) => Some(Resource::Item(list, item)),
-            _ => None,
+        Key::ListItem { list_id, id } => match item_of(db, Some(list_id), Some(id))? {
+            Resource::Null => None,
+            item => Some(item),
         },
         Key::User { id, .. } => db.user(t.site.id, id)?.map(Resource::User),
         Key::MigrationJobStatus(_) => None,
