@@ -275,8 +275,11 @@ pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> R
     })
 }
 
+/// A collection's entity set name and its members.
+type Members = (&'static str, Vec<Entity<Key>>);
+
 /// A collection resource's entity set and members; `None` for any other resource.
-fn members(db: &Db, resource: &Resource) -> Result<Option<(&'static str, Vec<Entity<Key>>)>, SpError> {
+fn members(db: &Db, resource: &Resource) -> Result<Option<Members>, SpError> {
     Ok(Some(match resource {
         Resource::Lists(web) => {
             ("SP.ApiData.Lists", db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect())
