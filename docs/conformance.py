@@ -17,9 +17,8 @@ SPEC = os.path.join(ROOT, '..', 'shared', 'spec', 'behaviours.md')
 # Behaviours the emulator does not reproduce on purpose; the README's "Fidelity choices"
 # section says why.
 DELIBERATE = {6, 10}
-# Behaviours that wait for a later issue than their group's: the web-part checks that
-# IgnoreWebParts skips come with web parts themselves (stored on pages, NoScript rules).
-LATER = {97: '#6'}
+# Behaviours that wait for a later issue than their group's.
+LATER = {}
 text=open(SPEC).read()
 rows=[]; titles={}; group=None
 for line in text.splitlines():

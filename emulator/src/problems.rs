@@ -242,6 +242,30 @@ impl Subject {
         )
     }
 
+    /// Behaviour 128, emulator wording.
+    pub fn streams_unreadable(&self, file_value: &str, reason: &str) -> Problem {
+        let message =
+            format!("The content '{file_value}' of '{}' cannot be unpacked into its streams: {reason}.", self.url);
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 128: with vti_hasAlternateContentStreams=TRUE the content must be the zip of the primary \
+             and alternate streams, as SharePoint gives it with GetAsZipWithAltStreamsIfAvailable.",
+        )
+    }
+
+    /// Behaviour 159, emulator wording (the service's is not recorded).
+    pub fn web_part_not_imported(&self, type_name: &str) -> Problem {
+        let message = format!(
+            "The web part '{type_name}' on '{}' was not imported because the site does not allow custom script.",
+            self.url
+        );
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 159: on a NoScript site, web parts that are not safe against script are skipped. Set \
+             IgnoreWebParts=\"true\" in ExportSettings.xml to skip web parts altogether (behaviour 97).",
+        )
+    }
+
     pub fn web_not_found(&self, web_id: Uuid) -> Problem {
         explained(
             self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The web with id {web_id} was not found.")),

@@ -10,11 +10,8 @@ use std::process::Command;
 
 use reqwest::Method;
 use serde_json::{Value, json};
+use support::corpus::{base_copy, copy_tree, corpus, edit};
 use support::jobs::{FolderStaging, Harness, names};
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/packages")
-}
 
 /// What a variant expects, from its `variant.toml`.
 #[derive(Debug)]
@@ -104,19 +101,6 @@ fn materialize(variant: &Variant) -> tempfile::TempDir {
         std::fs::remove_file(out.path().join(name)).unwrap();
     }
     out
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// `spmig package validate --format json` on a folder: the report and the exit code.
@@ -210,7 +194,7 @@ async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98
         let events = h.events_until_end(job).await;
         for (url, path) in &variant.readback {
             let expected = std::fs::read(dir.path().join(path)).unwrap();
-            assert_eq!(file_bytes(h, url).await, expected, "{}: {url} holds other bytes", variant.name);
+            assert_eq!(h.file_bytes(url).await, expected, "{}: {url} holds other bytes", variant.name);
         }
         let expected = variant.live.clone().or(variant.finding.clone()).filter(|e| event_of(&e.severity).is_some());
         let Some(expected) = expected else {
@@ -232,13 +216,6 @@ async fn b79_b80_b82_b83_b84_b85_b86_b87_b88_b89_b90_b91_b92_b93_b94_b95_b96_b98
 }
 
 /// The bytes of an imported file, read back over REST.
-async fn file_bytes(h: &Harness, url: &str) -> Vec<u8> {
-    let path = format!("/sites/dev/_api/web/GetFileByServerRelativeUrl('{url}')/$value");
-    let response = h.t.client.get(h.t.url(&path)).header("authorization", "Bearer t").send().await.unwrap();
-    assert!(response.status().is_success(), "{url}: {}", response.status());
-    response.bytes().await.unwrap().to_vec()
-}
-
 #[test]
 fn the_validator_reads_encrypted_folders_with_sidecar_ivs() {
     use base64::Engine as _;
@@ -303,22 +280,6 @@ fn the_validator_reads_encrypted_folders_with_sidecar_ivs() {
         .output()
         .unwrap();
     assert_eq!(no_folder.status.code(), Some(64));
-}
-
-/// A copy of the base package.
-fn base_copy() -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    copy_tree(&corpus().join("base"), out.path());
-    out
-}
-
-/// Rewrites one file of a package folder; `edit` must change it.
-fn edit(dir: &Path, name: &str, edit: impl FnOnce(&str) -> String) {
-    let path = dir.join(name);
-    let before = std::fs::read_to_string(&path).unwrap();
-    let after = edit(&before);
-    assert_ne!(before, after, "the edit of {name} changed nothing");
-    std::fs::write(path, after).unwrap();
 }
 
 async fn title_of(h: &Harness, url: &str) -> Value {

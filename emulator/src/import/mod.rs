@@ -6,6 +6,7 @@
 //! then the manifests are read again to import.
 
 mod archives;
+mod details;
 mod fetch;
 mod objects;
 

@@ -10,16 +10,20 @@ use uuid::Uuid;
 
 use super::ImportContext;
 use super::archives::Archives;
+use super::details;
 use super::fetch;
 use crate::config::UserResolution;
 use crate::package::files::{PackageUser, UserGroupMap};
 use crate::package::intake::Intake;
-use crate::package::values::{MEMBERSHIP_CLAIM, datetime, guid, login_account, names_an_upn, parent, server_relative};
+use crate::package::values::{
+    MEMBERSHIP_CLAIM, boolean, datetime, guid, login_account, names_an_upn, parent, server_relative,
+};
 use crate::package::xml::Element;
 use crate::problems::{self, ObjectType, Subject};
 use crate::report::events::Problem;
 use crate::report::reporter::Reporter;
 use crate::site::Error as SiteError;
+use crate::site::details::{AlternateStream, Attachment, ContentType, FileDetails, ItemDetails, ItemVersion};
 use crate::site::model::{FileVersion, Folder, ListItem, SYSTEM_ACCOUNT_ID, Web, parse_version_label};
 use crate::site::objects::{FileWrite, FolderWrite, UserWrite};
 
@@ -40,6 +44,8 @@ pub struct Importer<'c, 'a> {
     failed_files: HashSet<Uuid>,
     /// Objects the intake found will fail, with their problem.
     doomed: HashMap<Uuid, Problem>,
+    /// `ExportSettings/@IgnoreWebParts` (behaviour 97).
+    ignore_web_parts: bool,
     archives: Archives,
 }
 
@@ -51,6 +57,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         Importer {
             ctx,
             doomed: package.doomed.clone(),
+            ignore_web_parts: package.ignore_web_parts,
             archives: Archives::new(package.archived.clone()),
             system_objects: package.system_data.system_objects.iter().copied().collect(),
             users: HashMap::new(),
@@ -132,16 +139,19 @@ impl<'c, 'a> Importer<'c, 'a> {
         let kind = spobject.attr("ObjectType").unwrap_or_default().to_string();
         let body = spobject.children.first();
         let id = body.and_then(|b| b.attr("Id")).or(spobject.attr("Id")).and_then(guid);
+        let deleted = spobject.attr("IsDeleted").and_then(boolean).unwrap_or(false);
         let outcome = match (kind.as_str(), body) {
             // Known to fail before the import began (behaviour 124).
             _ if id.is_some_and(|id| self.doomed.contains_key(&id)) => {
                 Err(self.doomed.remove(&id.expect("checked")).expect("checked"))
             }
+            ("SPFolder" | "SPFile" | "SPListItem", _) if deleted => self.delete(spobject, id),
             ("SPFolder", Some(folder)) => self.folder(spobject, folder, report),
             ("SPFile", Some(file)) => self.file(spobject, file, report),
             ("SPListItem", Some(item)) => self.item(spobject, item, report),
             ("SPDocumentLibrary" | "SPList", Some(list)) => self.list(list),
-            // Content types, security objects and the rest come with the full import rules.
+            ("SPContentType", Some(content_type)) => self.content_type(content_type, None),
+            // Security objects and the rest come with the full import rules.
             _ => Ok(1),
         };
         for warning in std::mem::take(&mut self.pending_warnings) {
@@ -188,6 +198,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             url,
             time_created: time_attr(folder, "TimeCreated").unwrap_or(now),
             time_last_modified: time_attr(folder, "TimeLastModified").unwrap_or(now),
+            properties: details::properties(folder),
         };
         match self.ctx.store.blocking(|db| db.put_folder(&write)) {
             Ok(()) => Ok(1),
@@ -234,8 +245,12 @@ impl<'c, 'a> Importer<'c, 'a> {
             _ => vec![file],
         };
         let now = report.now();
+        let properties = details::properties(file);
+        let zipped_streams = details::has_alternate_streams(&properties);
+        let name = crate::package::values::leaf(&url).to_string();
         let mut download = Duration::ZERO;
         let mut versions: Vec<FileVersion> = Vec::with_capacity(entries.len());
+        let mut alternate_streams: Vec<AlternateStream> = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
             let file_value = entry
                 .attr("FileValue")
@@ -250,10 +265,23 @@ impl<'c, 'a> Importer<'c, 'a> {
                 iv: entry.attr("InitializationVector"),
                 checksum: entry.attr("Checksum"),
             };
-            let stored = fetch::content_version(self.ctx, &mut self.archives, subject, file_value, declared)?;
+            let mut stored = fetch::content_version(self.ctx, &mut self.archives, subject, file_value, declared)?;
             download += report.elapsed(fetching);
             let number = entry.attr("Version").and_then(parse_version_label).unwrap_or((index as i64 + 1) * 512);
             versions.retain(|v| v.version != number);
+            alternate_streams.retain(|s| s.version != number);
+            // Behaviour 128: the blob is a zip of the primary stream and the alternate ones.
+            if zipped_streams {
+                let streams = details::unpack_streams(self.ctx.store.content(), &stored, &name)
+                    .map_err(|reason| subject.streams_unreadable(file_value, &reason))?;
+                stored = streams.primary;
+                alternate_streams.extend(streams.alternates.into_iter().map(|(name, content)| AlternateStream {
+                    version: number,
+                    name,
+                    content_sha256: content.sha256,
+                    size: content.size as i64,
+                }));
+            }
             versions.push(FileVersion {
                 version: number,
                 content_sha256: stored.sha256,
@@ -271,7 +299,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             web_id: web.id,
             list_id: self.list_of(subject, file.attr("ListId"), &folder)?,
             folder_id: folder.id,
-            name: crate::package::values::leaf(&url).to_string(),
+            name,
             url,
             author_id: self.user_of(file.attr("Author")),
             modified_by_id: self.user_of(file.attr("ModifiedBy")),
@@ -279,7 +307,14 @@ impl<'c, 'a> Importer<'c, 'a> {
             time_created: time_attr(file, "TimeCreated").unwrap_or(now),
             time_last_modified: time_attr(file, "TimeLastModified").unwrap_or(now),
         };
-        match self.ctx.store.blocking(|db| db.replace_file(&write, &versions)) {
+        let (web_parts, refused) = match self.ignore_web_parts {
+            // Behaviour 97: a package that says so has its web parts neither checked nor imported.
+            true => (Vec::new(), Vec::new()),
+            false => details::web_parts(file, self.ctx.site.no_script),
+        };
+        self.pending_warnings.extend(refused.iter().map(|type_name| subject.web_part_not_imported(type_name)));
+        let extras = FileDetails { properties, web_parts, annotations: details::annotations(file), alternate_streams };
+        match self.ctx.store.blocking(|db| db.replace_file(&write, &versions, &extras)) {
             Ok(()) => {}
             Err(SiteError::Conflict(_)) => return Err(subject.file_exists()),
             Err(e) => return Err(subject.internal(&e.to_string())),
@@ -322,22 +357,22 @@ impl<'c, 'a> Importer<'c, 'a> {
             },
             None => (None, None),
         };
-        let fields = item
-            .child("Fields")
-            .map(|f| {
-                f.children_named("Field")
-                    .filter_map(|field| {
-                        Some((field.attr("Name")?.to_string(), field.attr("Value").map(str::to_string)))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut fields = field_values(item);
+        if let Some(comment) = item.attr("ModerationComment") {
+            fields.push(("_ModerationComments".to_string(), Some(comment.to_string())));
+        }
         let default_content_type = match (file_id, folder_id) {
             (Some(_), _) => "0x0101",
             (_, Some(_)) => "0x0120",
             _ => "0x01",
         };
         let now = report.now();
+        let version = item.attr("Version").and_then(parse_version_label).unwrap_or(512);
+        let extras = ItemDetails {
+            versions: self.item_versions(item, version, now),
+            attachments: self.attachments(&subject, item)?,
+            annotations: details::annotations(item),
+        };
         let write = ListItem {
             list_id,
             id: int_id,
@@ -351,24 +386,111 @@ impl<'c, 'a> Importer<'c, 'a> {
             created: time_attr(item, "TimeCreated").unwrap_or(now),
             modified: time_attr(item, "TimeLastModified").unwrap_or(now),
             moderation_status: moderation_status(item.attr("ModerationStatus")),
-            version: item.attr("Version").and_then(parse_version_label).unwrap_or(512),
+            version,
             fields,
         };
-        match self.ctx.store.blocking(|db| db.put_list_item(&write)) {
+        match self.ctx.store.blocking(|db| db.put_list_item(&write, &extras)) {
             Ok(()) => Ok(1),
             Err(SiteError::Conflict(_)) => Err(subject.item_id_taken(int_id, list_id)),
             Err(e) => Err(subject.internal(&e.to_string())),
         }
     }
 
+    /// The earlier versions `Versions/ListItem` gives; the element itself is the current one.
+    fn item_versions(&mut self, item: &Element, current: i64, now: OffsetDateTime) -> Vec<ItemVersion> {
+        let mut versions: Vec<ItemVersion> = Vec::new();
+        for entry in item.children_named("Versions").flat_map(|v| v.children_named("ListItem")) {
+            let Some(number) = entry.attr("Version").and_then(parse_version_label) else { continue };
+            if number >= current {
+                continue;
+            }
+            versions.retain(|v| v.version != number);
+            versions.push(ItemVersion {
+                version: number,
+                created: time_attr(entry, "TimeLastModified").unwrap_or(now),
+                editor_id: self.user_of(entry.attr("ModifiedBy")),
+                fields: field_values(entry),
+            });
+        }
+        versions.sort_by_key(|v| v.version);
+        versions
+    }
+
+    /// Downloads an item's attachments as file content is downloaded.
+    fn attachments(&mut self, subject: &Subject, item: &Element) -> Result<Vec<Attachment>, Problem> {
+        let mut found: Vec<Attachment> = Vec::new();
+        for attachment in item.children_named("Attachments").flat_map(|a| a.children_named("Attachment")) {
+            let name = attachment.attr("Name").unwrap_or_default();
+            let file_value = attachment.attr("FileValue").filter(|v| !v.is_empty());
+            let (true, Some(file_value)) = (!name.trim().is_empty(), file_value) else {
+                return Err(subject.invalid_value("Attachment", name));
+            };
+            if !crate::package::values::is_contained_blob_name(file_value) {
+                return Err(subject.file_value_outside_container(file_value));
+            }
+            let stored =
+                fetch::content_version(self.ctx, &mut self.archives, subject, file_value, fetch::Declared::default())?;
+            found.retain(|a| !a.file_name.eq_ignore_ascii_case(name));
+            found.push(Attachment {
+                file_name: name.to_string(),
+                content_sha256: stored.sha256,
+                size: stored.size as i64,
+            });
+        }
+        Ok(found)
+    }
+
     /// Lists are not created by the Migration API: the one named must exist (behaviour 113).
+    /// Its content types are kept with their ids (behaviour 115).
     fn list(&mut self, list: &Element) -> Handled {
         let text = list.attr("Id").unwrap_or_default();
         let subject = Subject::new(ObjectType::List, list.attr("RootFolderUrl").unwrap_or_default(), guid(text));
-        match self.existing_list(text)? {
-            Some(_) => Ok(1),
-            None => Err(subject.list_not_found(text, &self.ctx.web.url)),
+        let Some(id) = self.existing_list(text)? else {
+            return Err(subject.list_not_found(text, &self.ctx.web.url));
+        };
+        for content_type in list.children_named("ContentTypes").flat_map(|c| c.children_named("ContentType")) {
+            self.content_type(content_type, Some(id))?;
         }
+        Ok(1)
+    }
+
+    /// A site or list content type, with the package's id (behaviour 115). A list content type
+    /// names its list by `ListId` when it stands alone.
+    fn content_type(&mut self, element: &Element, list: Option<Uuid>) -> Handled {
+        let id = element.attr("ID").unwrap_or_default().trim().to_string();
+        // Events have no object type for content types; they belong to the web (or its list).
+        let subject = Subject::new(ObjectType::Web, element.attr("Name").unwrap_or_default(), None);
+        if !is_content_type_id(&id) {
+            return Err(subject.invalid_value("ID", &id));
+        }
+        let list = match (list, element.attr("ListId").filter(|l| !l.trim().is_empty())) {
+            (Some(list), _) => Some(list),
+            (None, Some(text)) => {
+                Some(self.existing_list(text)?.ok_or_else(|| subject.list_not_found(text, &self.ctx.web.url))?)
+            }
+            (None, None) => None,
+        };
+        let content_type = ContentType {
+            id,
+            name: element.attr("Name").unwrap_or_default().to_string(),
+            group: element.attr("Group").unwrap_or_default().to_string(),
+        };
+        let site = self.ctx.site.id;
+        self.db(|db| db.put_content_type(site, list, &content_type))?;
+        Ok(1)
+    }
+
+    /// Behaviour 101's counterpart: `IsDeleted="true"` removes the object with that id, and
+    /// what a folder holds; an id the site does not have is already gone.
+    fn delete(&mut self, spobject: &Element, id: Option<Uuid>) -> Handled {
+        let Some(id) = id else {
+            let subject = Subject::new(ObjectType::File, spobject.attr("Url").unwrap_or_default(), None);
+            return Err(subject.invalid_value("Id", spobject.attr("Id").unwrap_or_default()));
+        };
+        if !self.system_objects.contains(&id) {
+            self.db(|db| db.delete_object(id))?;
+        }
+        Ok(1)
     }
 
     /// The id of the list `text` names, if it is a GUID of a list that exists.
@@ -433,6 +555,20 @@ impl<'c, 'a> Importer<'c, 'a> {
 fn required_guid(subject: &Subject, element: &Element, attribute: &str) -> Result<Uuid, Problem> {
     let text = element.attr(attribute).unwrap_or_default();
     guid(text).ok_or_else(|| subject.invalid_value(attribute, text))
+}
+
+/// `Fields/Field` values by internal name.
+fn field_values(element: &Element) -> Vec<(String, Option<String>)> {
+    element
+        .children_named("Fields")
+        .flat_map(|f| f.children_named("Field"))
+        .filter_map(|field| Some((field.attr("Name")?.to_string(), field.attr("Value").map(str::to_string))))
+        .collect()
+}
+
+/// `0x` and hexadecimal digits, as content type ids are written.
+fn is_content_type_id(text: &str) -> bool {
+    text.len() > 2 && text[..2].eq_ignore_ascii_case("0x") && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn int_attr(element: &Element, attribute: &str) -> Option<i64> {

@@ -184,7 +184,7 @@ fn keep_log(service: &JobService, job: &JobRecord, file: &LogFile) -> Result<(),
             created_by_id: Some(SYSTEM_ACCOUNT_ID),
             checkin_comment: String::new(),
         };
-        db.replace_file(&write, &[version])
+        db.replace_file(&write, &[version], &Default::default())
     })
 }
 

@@ -106,6 +106,8 @@ pub struct Intake {
     pub objects: u64,
     /// Objects that will fail whatever the target holds, with their problem (behaviour 124).
     pub doomed: HashMap<Uuid, Problem>,
+    /// `ExportSettings/@IgnoreWebParts`: web parts are neither checked nor imported (behaviour 97).
+    pub ignore_web_parts: bool,
 }
 
 /// The values `SourceType` may take (behaviour 95).
@@ -176,7 +178,8 @@ pub fn take_in(
             report(Finding::new(Severity::Warning, 103, ROOT_OBJECT_MAP, problems::root_object_unused(&id)));
         }
     }
-    Ok(Intake { system_data, user_group, root_objects, archived, manifests, objects, doomed })
+    let ignore_web_parts = export.attr("IgnoreWebParts").and_then(crate::package::values::boolean).unwrap_or(false);
+    Ok(Intake { system_data, user_group, root_objects, archived, manifests, objects, doomed, ignore_web_parts })
 }
 
 /// A required package file, parsed and validated (behaviours 79, 82, 90, 135).

@@ -1,6 +1,6 @@
 //! The SharePoint site model in SQLite, and the only code that writes SQL.
 //!
-//! # Schema (`migrations/`: 0001 site model, 0002 event publication, 0003 hints and provisioning, 0004 item lookups)
+//! # Schema (`migrations/`: 0001 site model, 0002 event publication, 0003 hints and provisioning, 0004 item lookups, 0005 object details)
 //!
 //! | table | holds |
 //! | --- | --- |
@@ -14,6 +14,7 @@
 //! | `users`, `groups`, `group_members` | site principals, System Account included |
 //! | `role_definitions`, `security_scopes`, `role_assignments` | permissions; an object with a scope row has unique permissions |
 //! | `content_types` | site (scope `''`) and list content types, ids preserved |
+//! | `file_alternate_streams`, `web_parts`, `object_annotations` | a version's alternate streams, a page's web parts, event receivers and links of files and items (version 5) |
 //! | `jobs`, `job_events`, `job_log_files` | migration jobs, every event they emitted, their log files |
 //! | `provisioned_resources` | containers and queues the emulator provisioned, per site collection (version 3) |
 //!
@@ -28,6 +29,7 @@
 
 pub mod content;
 pub mod declared;
+pub mod details;
 pub mod jobs;
 pub mod model;
 pub mod objects;
@@ -159,6 +161,7 @@ trait RowExt {
     fn opt_guid(&self, idx: usize) -> rusqlite::Result<Option<Uuid>>;
     fn time(&self, idx: usize) -> rusqlite::Result<OffsetDateTime>;
     fn opt_time(&self, idx: usize) -> rusqlite::Result<Option<OffsetDateTime>>;
+    fn json<T: serde::de::DeserializeOwned>(&self, idx: usize) -> rusqlite::Result<T>;
 }
 
 impl RowExt for rusqlite::Row<'_> {
@@ -173,5 +176,10 @@ impl RowExt for rusqlite::Row<'_> {
     }
     fn opt_time(&self, idx: usize) -> rusqlite::Result<Option<OffsetDateTime>> {
         self.get::<_, Option<String>>(idx)?.map(|t| from_text(idx, t)).transpose()
+    }
+    fn json<T: serde::de::DeserializeOwned>(&self, idx: usize) -> rusqlite::Result<T> {
+        let text: String = self.get(idx)?;
+        serde_json::from_str(&text)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e)))
     }
 }

@@ -11,6 +11,8 @@ pub struct SiteCollection {
     pub url: String,
     pub root_web_id: Uuid,
     pub created: OffsetDateTime,
+    /// Custom script off: pages receive only script-safe web parts (behaviour 159).
+    pub no_script: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +95,8 @@ pub struct File {
     pub time_last_modified: OffsetDateTime,
     /// The current (highest) version.
     pub current: FileVersion,
+    /// The current version has streams besides its primary one (behaviour 128).
+    pub has_alternate_streams: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

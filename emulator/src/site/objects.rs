@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::details::{FileDetails, ItemDetails, write_file_details, write_item_details};
 use super::model::{File, FileVersion, Folder, List, ListItem, User};
 use super::{Db, Error, RowExt, to_text};
 
@@ -23,6 +24,8 @@ pub struct FolderWrite {
     pub item_id: Option<i64>,
     pub time_created: OffsetDateTime,
     pub time_last_modified: OffsetDateTime,
+    /// `Properties/Property` values by name.
+    pub properties: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A file as an import writes it; its versions come separately.
@@ -55,7 +58,8 @@ pub struct UserWrite {
 
 const FILE_SELECT: &str = "SELECT f.id, f.web_id, f.list_id, f.folder_id, f.name, f.server_relative_url, f.item_id,
            f.author_id, f.modified_by_id, f.time_created, f.time_last_modified,
-           v.version, v.content_sha256, v.size, v.created, v.created_by_id, v.checkin_comment
+           v.version, v.content_sha256, v.size, v.created, v.created_by_id, v.checkin_comment,
+           EXISTS (SELECT 1 FROM file_alternate_streams s WHERE s.file_id = f.id AND s.version = v.version)
     FROM files f JOIN file_versions v ON v.file_id = f.id
      AND v.version = (SELECT max(version) FROM file_versions WHERE file_id = f.id)";
 pub(super) const FOLDER_SELECT: &str =
@@ -135,9 +139,9 @@ impl Db {
         Ok(self.conn.prepare(&sql)?.query_map([parent_id.to_string()], folder_row)?.collect::<Result<_, _>>()?)
     }
 
-    /// Creates the folder, or updates the one with the same id, URL included; what it holds
-    /// keeps its URLs (moving a folder with its contents, behaviour 116, is not done yet). A
-    /// different folder at the URL is a conflict.
+    /// Creates the folder, or updates the one with the same id. When that one is elsewhere, it
+    /// moves here with everything it holds (behaviour 116). A different folder at the URL is a
+    /// conflict.
     pub fn put_folder(&mut self, folder: &FolderWrite) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         let at_url: Option<String> = tx
@@ -149,11 +153,18 @@ impl Db {
                 folder.url
             )));
         }
+        let old_url: Option<String> = tx
+            .query_row("SELECT server_relative_url FROM folders WHERE id = ?1", [folder.id.to_string()], |r| r.get(0))
+            .optional()?;
+        if let Some(old_url) = old_url.filter(|old| !old.eq_ignore_ascii_case(&folder.url)) {
+            move_contents(&tx, &old_url, folder)?;
+        }
         tx.execute(
-            "INSERT INTO folders (id, web_id, list_id, parent_id, name, server_relative_url, time_created, time_last_modified)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO folders (id, web_id, list_id, parent_id, name, server_relative_url, time_created,
+                                  time_last_modified, properties)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET web_id = ?2, list_id = ?3, parent_id = ?4, name = ?5,
-                 server_relative_url = ?6, time_created = ?7, time_last_modified = ?8",
+                 server_relative_url = ?6, time_created = ?7, time_last_modified = ?8, properties = ?9",
             params![
                 folder.id.to_string(),
                 folder.web_id.to_string(),
@@ -163,6 +174,7 @@ impl Db {
                 folder.url,
                 to_text(folder.time_created),
                 to_text(folder.time_last_modified),
+                serde_json::Value::Object(folder.properties.clone()).to_string(),
             ],
         )?;
         if let Some(list_id) = folder.list_id {
@@ -201,7 +213,12 @@ impl Db {
 
     /// Writes a file with exactly `versions` (behaviour 117: an existing file with the same id
     /// is replaced with all its versions). A different file at the URL is a conflict.
-    pub fn replace_file(&mut self, file: &FileWrite, versions: &[FileVersion]) -> Result<(), Error> {
+    pub fn replace_file(
+        &mut self,
+        file: &FileWrite,
+        versions: &[FileVersion],
+        details: &FileDetails,
+    ) -> Result<(), Error> {
         assert!(!versions.is_empty(), "a file has at least one version");
         let tx = self.conn.transaction()?;
         let at_url: Option<String> = tx
@@ -247,6 +264,7 @@ impl Db {
                 ],
             )?;
         }
+        write_file_details(&tx, file.id, details)?;
         if let Some(list_id) = file.list_id {
             let owner = ItemOwner { column: "file_id", id: file.id, content_type: "0x0101" };
             let people = (file.author_id, file.modified_by_id);
@@ -258,7 +276,7 @@ impl Db {
 
     /// Creates or updates a list item with exactly these field values, keeping its integer
     /// id (behaviour 114) and binding it to its file or folder.
-    pub fn put_list_item(&mut self, item: &ListItem) -> Result<(), Error> {
+    pub fn put_list_item(&mut self, item: &ListItem, details: &ItemDetails) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
         let list = item.list_id.to_string();
         // The item at this id: the same item, or the one made for the same file or folder,
@@ -344,6 +362,7 @@ impl Db {
         if let Some(folder) = item.folder_id {
             tx.execute("UPDATE folders SET item_id = ?2 WHERE id = ?1", params![folder.to_string(), item.id])?;
         }
+        write_item_details(&tx, item.list_id, item.id, item.unique_id, details)?;
         tx.commit()?;
         Ok(())
     }
@@ -428,6 +447,20 @@ fn ensure_item(
     Ok(id)
 }
 
+/// Re-roots the URLs of everything under a moving folder; the descendants keep their ids
+/// and list item ids (behaviours 114, 116). Moving between lists is not modelled: items stay
+/// in the list they were made in.
+fn move_contents(tx: &Transaction<'_>, old_url: &str, folder: &FolderWrite) -> Result<(), Error> {
+    let prefix = format!("{old_url}/");
+    // `substr` keeps the `/` and what follows the old URL; LIKE would take `%` and `_` in
+    // URLs for wildcards.
+    let rebase = "SET server_relative_url = ?2 || substr(server_relative_url, length(?1))
+                  WHERE lower(substr(server_relative_url, 1, length(?1))) = lower(?1)";
+    tx.execute(&format!("UPDATE folders {rebase}"), params![prefix, folder.url])?;
+    tx.execute(&format!("UPDATE files {rebase}"), params![prefix, folder.url])?;
+    Ok(())
+}
+
 /// Moves the (implicit, field-less) item at `id` to the list's next free id.
 fn renumber(tx: &Transaction<'_>, list_id: Uuid, id: i64) -> Result<(), Error> {
     let list = list_id.to_string();
@@ -473,6 +506,7 @@ fn file_row(r: &Row<'_>) -> rusqlite::Result<File> {
         time_created: r.time(9)?,
         time_last_modified: r.time(10)?,
         current: version_row(r, 11)?,
+        has_alternate_streams: r.get(17)?,
     })
 }
 

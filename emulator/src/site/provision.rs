@@ -100,6 +100,10 @@ impl Db {
             }
             (Some(_), _) => {}
         }
+        tx.execute(
+            "UPDATE site_collections SET no_script = ?2 WHERE id = ?1",
+            params![plan.id.to_string(), plan.no_script],
+        )?;
 
         for web in &plan.webs {
             if ensure_web(&tx, plan.id, web, &now)? {

@@ -7,7 +7,7 @@ use super::model::{Folder, List, SiteCollection, Web};
 use super::objects::{FOLDER_SELECT, folder_row};
 use super::{Db, Error, RowExt};
 
-const SITE_COLUMNS: &str = "id, server_relative_url, root_web_id, created";
+const SITE_COLUMNS: &str = "id, server_relative_url, root_web_id, created, no_script";
 const WEB_COLUMNS: &str = "id, site_id, parent_web_id, server_relative_url, title, description, \
                            web_template, configuration, language, created, last_modified";
 const LIST_SELECT: &str = "SELECT l.id, l.web_id, l.title, l.description, l.base_template, l.base_type, l.hidden,
@@ -68,7 +68,13 @@ fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> Result<Vec<T>,
 }
 
 fn site_row(r: &Row<'_>) -> rusqlite::Result<SiteCollection> {
-    Ok(SiteCollection { id: r.guid(0)?, url: r.get(1)?, root_web_id: r.guid(2)?, created: r.time(3)? })
+    Ok(SiteCollection {
+        id: r.guid(0)?,
+        url: r.get(1)?,
+        root_web_id: r.guid(2)?,
+        created: r.time(3)?,
+        no_script: r.get(4)?,
+    })
 }
 
 fn web_row(r: &Row<'_>) -> rusqlite::Result<Web> {

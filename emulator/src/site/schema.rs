@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_event_publication.sql"),
     include_str!("migrations/0003_hints_and_provisioning.sql"),
     include_str!("migrations/0004_item_lookups.sql"),
+    include_str!("migrations/0005_object_details.sql"),
 ];
 
 /// The schema version this build writes.

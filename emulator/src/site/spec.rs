@@ -27,6 +27,10 @@ pub struct SiteSpec {
     /// Create "Documents" in every web and "Maintenance Logs" in the root web, as SharePoint
     /// does. On by default.
     pub default_lists: Option<bool>,
+    /// NoScript (custom script off), as SharePoint Online sites are by default: pages receive
+    /// only script-safe web parts (behaviour 159). Off by default, so a package's web parts
+    /// all arrive unless a test asks for the stricter site.
+    pub no_script: Option<bool>,
     #[serde(default, alias = "webs")]
     pub web: Vec<WebSpec>,
     #[serde(default, alias = "lists")]
@@ -136,6 +140,7 @@ pub struct SitePlan {
     pub webs: Vec<WebPlan>,
     pub lists: Vec<ListPlan>,
     pub users: Vec<UserPlan>,
+    pub no_script: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -417,7 +422,11 @@ impl SiteSpec {
         if !ids.insert(id) {
             fail(&[Key("id")], format!("the id {id} is used twice"));
         }
-        if errors.is_empty() { Ok(SitePlan { id, url: site_url, webs, lists, users }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(SitePlan { id, url: site_url, webs, lists, users, no_script: self.no_script.unwrap_or(false) })
+        } else {
+            Err(errors)
+        }
     }
 }
 

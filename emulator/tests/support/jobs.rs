@@ -246,6 +246,14 @@ impl Harness {
         }
     }
 
+    /// The bytes of a file of the default site, read with `$value`.
+    pub async fn file_bytes(&self, url: &str) -> Vec<u8> {
+        let path = format!("/sites/dev/_api/web/GetFileByServerRelativeUrl('{url}')/$value");
+        let response = self.t.client.get(self.t.url(&path)).header("authorization", "Bearer t").send().await.unwrap();
+        assert!(response.status().is_success(), "{url}: {}", response.status());
+        response.bytes().await.unwrap().to_vec()
+    }
+
     /// POSTs a site method with a JSON body, verbose.
     pub async fn site_call(&self, method: &str, body: Value) -> Answer {
         let url = self.t.url(&format!("/sites/dev/_api/site/{method}"));

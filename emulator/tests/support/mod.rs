@@ -103,4 +103,5 @@ pub fn event_seconds(event_time: &str) -> i64 {
     time::PrimitiveDateTime::parse(event_time, &format).unwrap().assume_utc().unix_timestamp()
 }
 
+pub mod corpus;
 pub mod jobs;

@@ -429,6 +429,8 @@ pub fn file(file: &File, path: Option<String>) -> Entity<Key> {
         Prop::new("Exists", true),
         Prop::new("ExistsAllowThrowForPolicyFailures", true),
         Prop::new("ExistsWithException", true),
+        // What a migration tool checks after importing a zip of streams (behaviour 128).
+        Prop::new("HasAlternateContentStreams", file.has_alternate_streams).on_select(),
         Prop::new("IrmEnabled", false),
         // Edm.Int64 values are strings in SharePoint's JSON.
         Prop::new("Length", current.size.to_string()),
