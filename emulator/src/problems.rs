@@ -242,6 +242,16 @@ impl Subject {
         )
     }
 
+    /// Behaviour 158, in logs.md's wording.
+    pub fn shared_with_me_throttled(&self, login: &str) -> Problem {
+        let message = format!("Share with Me events for user '{login}' have been throttled.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 158: a user receives at most 1,000 Share with Me events in 24 hours; share a folder \
+             rather than each of its files.",
+        )
+    }
+
     /// Behaviour 128, emulator wording.
     pub fn streams_unreadable(&self, file_value: &str, reason: &str) -> Problem {
         let message =

@@ -429,3 +429,156 @@ async fn b61_b62_b63_counters_and_size_buckets_describe_exactly_what_was_written
         .collect();
     assert_eq!(counts, [("SPUser", 1, 0, 0), ("SPFolder", 1, 0, 0), ("SPFile", 2, 2, 1), ("SPListItem", 2, 0, 0)]);
 }
+
+/// hello.txt's item shared with Robert (user 1) `times` times, in one SharedWithEvents block.
+fn shared_with_robert(dir: &Path, times: usize) {
+    let members = "<SharedWithMember SharedWithId=\"1\" />".repeat(times);
+    let block = format!(
+        "<SharedWithEvents><SharedWithEvent SharedTime=\"2018-10-29T04:06:09.1385321Z\" SharingInitiatorId=\"1\" \
+         SharedById=\"1\"><SharedWithMembers>{members}</SharedWithMembers></SharedWithEvent></SharedWithEvents>"
+    );
+    edit(dir, "Manifest.xml", |m| {
+        m.replacen(
+            "<Field Name=\"Title\" Value=\"Hello\" Type=\"Text\" />\n      </Fields>",
+            &format!("<Field Name=\"Title\" Value=\"Hello\" Type=\"Text\" />\n      </Fields>\n      {block}"),
+            1,
+        )
+    });
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b158_a_user_receives_at_most_a_thousand_share_with_me_events_a_day() {
+    let h = Harness::start().await;
+    let dir = base_copy();
+    shared_with_robert(dir.path(), 1001);
+    let throttled = "Share with Me events for user 'i:0#.f|membership|robert@contoso.com' have been throttled.";
+    let site = h.t.emulator.default_site.id;
+    let received = || {
+        h.t.emulator.store.blocking(|db| {
+            let robert = db.site_user_by_login(site, "i:0#.f|membership|robert@contoso.com")?.unwrap();
+            db.shared_with_count(site, robert)
+        })
+    };
+
+    let events = import(&h, dir.path()).await;
+    assert_eq!(messages(&events, "JobWarning"), [throttled], "{events:#?}");
+    assert_eq!(received().unwrap(), 1000);
+    // The same day, nothing more arrives.
+    let events = import(&h, dir.path()).await;
+    assert_eq!(messages(&events, "JobWarning"), [throttled]);
+    assert_eq!(received().unwrap(), 1000);
+    // A day later the quota is new.
+    h.advance(24.0 * 3600.0 + 1.0).await;
+    let events = import(&h, dir.path()).await;
+    assert_eq!(messages(&events, "JobWarning"), [throttled]);
+    assert_eq!(received().unwrap(), 2000);
+}
+
+/// The log line of a problem event: `[ObjectType] [Url] [Id] [ErrorCode] [ErrorType] Message`.
+fn problem_line(event: &Value) -> (String, String) {
+    let category = match event["Event"].as_str().unwrap() {
+        "JobWarning" => "Warning",
+        "JobError" => "Error",
+        _ => "FatalError",
+    };
+    let field = |name: &str| event[name].as_str().unwrap().to_string();
+    let text = format!(
+        "[{}] [{}] [{}] [{}] [{}] {}",
+        field("ObjectType"),
+        field("Url"),
+        field("Id"),
+        field("ErrorCode"),
+        field("ErrorType"),
+        field("Message")
+    );
+    (category.to_string(), text)
+}
+
+/// `(category, text)` of each line of a log file, checking the line grammar (logs.md §5).
+fn log_lines(text: &str) -> Vec<(String, String)> {
+    assert!(text.ends_with("\r\n"), "{text}");
+    text.trim_end_matches("\r\n")
+        .split("\r\n")
+        .map(|line| {
+            let rest = line.strip_prefix('[').and_then(|l| l.split_once("] ")).unwrap_or_else(|| panic!("{line}")).1;
+            let (category, text) = rest.split_once(": ").unwrap_or_else(|| panic!("{line}"));
+            (category.to_string(), text.to_string())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b161_b162_every_problem_is_logged_in_event_order_and_copied_to_the_site() {
+    let h = Harness::start().await;
+    import_cleanly(&h, base_copy().path()).await;
+    // Conflicting GUIDs (three errors) and, on hello.txt, an author UserGroup.xml lacks (a
+    // warning, reported before that file's error).
+    let dir = base_copy();
+    with_new_guids(dir.path());
+    edit(dir.path(), "Manifest.xml", |m| {
+        m.replace(
+            r#"MD5Hash="/r2Odh0s2KZZyD+3hf8X4A==" Author="1""#,
+            r#"MD5Hash="/r2Odh0s2KZZyD+3hf8X4A==" Author="7""#,
+        )
+    });
+    let staged = h.stage_folder(dir.path(), FolderStaging::default()).await;
+    let events = h.events_until_end(h.submit(&staged, None).await).await;
+    let job = events[0]["JobId"].as_str().unwrap();
+    let problems: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| ["JobWarning", "JobError", "JobFatalError"].contains(&e["Event"].as_str().unwrap()))
+        .map(problem_line)
+        .collect();
+    let kinds: Vec<&str> = problems.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(kinds, ["Error", "Warning", "Error", "Error"], "{events:#?}");
+
+    let read = |ext: &'static str| {
+        let (tool, manifest) = (&h.tool, staged.manifest.clone());
+        async move {
+            let (bytes, _) = tool.get(&manifest, &format!("Import-{job}-1.{ext}")).await.unwrap();
+            String::from_utf8(bytes).unwrap()
+        }
+    };
+    let (log, wrn, err) = (read("log").await, read("wrn").await, read("err").await);
+    let logged: Vec<(String, String)> =
+        log_lines(&log).into_iter().filter(|(c, _)| ["Warning", "Error", "FatalError"].contains(&c.as_str())).collect();
+    assert_eq!(logged, problems, "the full log has every problem, in event order");
+    let only = |kind: &str| problems.iter().filter(|(c, _)| c == kind).cloned().collect::<Vec<_>>();
+    assert_eq!(log_lines(&wrn), only("Warning"), "the .wrn file has the warnings only");
+    assert_eq!(log_lines(&err), only("Error"), "the .err file has the errors only");
+    for (ext, text) in [("log", &log), ("wrn", &wrn), ("err", &err)] {
+        let copy = h.file_bytes(&format!("/sites/dev/_catalogs/Maintenance Logs/Import-{job}-1.{ext}")).await;
+        assert_eq!(copy, text.as_bytes(), "the site's copy of the .{ext} file");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b129_b130_protected_documents_stay_opaque_and_labels_are_not_applied() {
+    let h = Harness::start().await;
+    let dir = base_copy();
+    // A password-protected Office document: a compound file around an encrypted package.
+    let mut protected = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    protected.extend(b"EncryptedPackage".iter().chain((0..=255u8).cycle().take(3000).collect::<Vec<_>>().iter()));
+    std::fs::write(dir.path().join("content/00000000.dat"), &protected).unwrap();
+    let label = r#"<Properties><Property Name="MSIP_Label_3a0b1c2d-4e5f-4a6b-8c7d-9e0f1a2b3c4d_Enabled" Value="true" /><Property Name="MSIP_Label_3a0b1c2d-4e5f-4a6b-8c7d-9e0f1a2b3c4d_Name" Value="Confidential" /></Properties>"#;
+    edit(dir.path(), "Manifest.xml", |m| {
+        m.replace(
+            r#" FileSize="23" MD5Hash="/r2Odh0s2KZZyD+3hf8X4A==" Author="1" ModifiedBy="1" />"#,
+            &format!(r#" Author="1" ModifiedBy="1">{label}</File>"#),
+        )
+    });
+    import_cleanly(&h, dir.path()).await;
+    // Behaviour 129: stored as given, and listed with the folder's files.
+    assert_eq!(h.file_bytes(HELLO).await, protected);
+    let files = get(&h, "GetFolderByServerRelativeUrl('/sites/dev/Shared Documents/Corpus')/Files").await;
+    let names: Vec<&str> =
+        files.body["value"].as_array().unwrap().iter().map(|f| f["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["hello.txt", "notes.txt"]);
+    // Behaviour 130: the package's label properties stay properties; no label is applied.
+    let item = get(&h, &format!("GetFileByServerRelativeUrl('{HELLO}')/ListItemAllFields")).await;
+    for label_field in ["_IpLabelId", "_DisplayName", "_ComplianceTag"] {
+        assert!(item.body[label_field].is_null(), "{label_field} is set: {}", item.body);
+    }
+    let properties = h.t.emulator.store.blocking(|db| db.file_properties(HELLO_ID.parse().unwrap())).unwrap();
+    assert_eq!(properties["MSIP_Label_3a0b1c2d-4e5f-4a6b-8c7d-9e0f1a2b3c4d_Name"], "Confidential");
+}

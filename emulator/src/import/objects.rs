@@ -23,7 +23,9 @@ use crate::problems::{self, ObjectType, Subject};
 use crate::report::events::Problem;
 use crate::report::reporter::Reporter;
 use crate::site::Error as SiteError;
-use crate::site::details::{AlternateStream, Attachment, ContentType, FileDetails, ItemDetails, ItemVersion};
+use crate::site::details::{
+    AlternateStream, Attachment, ContentType, FileDetails, ItemDetails, ItemVersion, SharedWith,
+};
 use crate::site::model::{FileVersion, Folder, ListItem, SYSTEM_ACCOUNT_ID, Web, parse_version_label};
 use crate::site::objects::{FileWrite, FolderWrite, UserWrite};
 
@@ -372,6 +374,8 @@ impl<'c, 'a> Importer<'c, 'a> {
             versions: self.item_versions(item, version, now),
             attachments: self.attachments(&subject, item)?,
             annotations: details::annotations(item),
+            shared_with: self.shared_with(item),
+            delivered: Some(now),
         };
         let write = ListItem {
             list_id,
@@ -390,7 +394,14 @@ impl<'c, 'a> Importer<'c, 'a> {
             fields,
         };
         match self.ctx.store.blocking(|db| db.put_list_item(&write, &extras)) {
-            Ok(()) => Ok(1),
+            Ok(throttled) => {
+                let site = self.ctx.site.id;
+                for user in throttled {
+                    let login = self.db(|db| db.user(site, user))?.map(|u| u.login_name).unwrap_or_default();
+                    self.pending_warnings.push(subject.shared_with_me_throttled(&login));
+                }
+                Ok(1)
+            }
             Err(SiteError::Conflict(_)) => Err(subject.item_id_taken(int_id, list_id)),
             Err(e) => Err(subject.internal(&e.to_string())),
         }
@@ -414,6 +425,27 @@ impl<'c, 'a> Importer<'c, 'a> {
         }
         versions.sort_by_key(|v| v.version);
         versions
+    }
+
+    /// `SharedWithEvents`: one sharing per event and member, the members resolved as authors
+    /// are; a member who is not a real user (System Account) receives nothing.
+    fn shared_with(&mut self, item: &Element) -> Vec<SharedWith> {
+        let mut found = Vec::new();
+        for event in item.children_named("SharedWithEvents").flat_map(|e| e.children_named("SharedWithEvent")) {
+            let Some(shared_time) = time_attr(event, "SharedTime") else { continue };
+            let initiator_id = self.user_of(event.attr("SharingInitiatorId"));
+            let shared_by_id = self.user_of(event.attr("SharedById"));
+            let members = event.children_named("SharedWithMembers").flat_map(|m| m.children_named("SharedWithMember"));
+            for member in members {
+                match self.user_of(member.attr("SharedWithId")) {
+                    Some(member_id) if member_id != SYSTEM_ACCOUNT_ID => {
+                        found.push(SharedWith { shared_time, initiator_id, shared_by_id, member_id })
+                    }
+                    _ => {}
+                }
+            }
+        }
+        found
     }
 
     /// Downloads an item's attachments as file content is downloaded.

@@ -80,12 +80,27 @@ pub struct Attachment {
     pub size: i64,
 }
 
+/// One sharing of an item with one user (`SharedWithEvent` × `SharedWithMember`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedWith {
+    pub shared_time: OffsetDateTime,
+    pub initiator_id: Option<i64>,
+    pub shared_by_id: Option<i64>,
+    pub member_id: i64,
+}
+
+/// A receiving user gets at most this many "Shared with Me" events a day (behaviour 158).
+pub const SHARED_WITH_ME_PER_DAY: i64 = 1000;
+
 /// Everything of a list item besides its own fields.
 #[derive(Clone, Debug, Default)]
 pub struct ItemDetails {
     pub versions: Vec<ItemVersion>,
     pub attachments: Vec<Attachment>,
     pub annotations: Vec<Annotation>,
+    pub shared_with: Vec<SharedWith>,
+    /// When the import delivers the sharing events: the quota's clock.
+    pub delivered: Option<OffsetDateTime>,
 }
 
 /// A content type of a site (scope `None`) or of a list.
@@ -248,15 +263,16 @@ pub(super) fn write_file_details(tx: &Transaction<'_>, file_id: Uuid, details: &
     write_annotations(tx, &site, &file, &details.annotations)
 }
 
-/// Replaces a list item's history, attachments and annotations; inside the transaction that
-/// writes the item.
+/// Replaces a list item's history, attachments and annotations and delivers its sharing
+/// events, inside the transaction that writes the item; the users whose daily quota of
+/// sharing events was spent, whose further events were dropped (behaviour 158).
 pub(super) fn write_item_details(
     tx: &Transaction<'_>,
     list_id: Uuid,
     item_id: i64,
     unique_id: Uuid,
     details: &ItemDetails,
-) -> Result<(), Error> {
+) -> Result<Vec<i64>, Error> {
     let list = list_id.to_string();
     tx.execute("DELETE FROM list_item_versions WHERE list_id = ?1 AND item_id = ?2", params![list, item_id])?;
     for version in &details.versions {
@@ -291,7 +307,52 @@ pub(super) fn write_item_details(
         tx.query_row("SELECT w.site_id FROM lists l JOIN webs w ON w.id = l.web_id WHERE l.id = ?1", [&list], |r| {
             r.get(0)
         })?;
-    write_annotations(tx, &site, &unique_id.to_string(), &details.annotations)
+    write_annotations(tx, &site, &unique_id.to_string(), &details.annotations)?;
+    deliver_shared_with(tx, &site, unique_id, details)
+}
+
+fn deliver_shared_with(tx: &Transaction<'_>, site: &str, item: Uuid, details: &ItemDetails) -> Result<Vec<i64>, Error> {
+    let mut throttled = Vec::new();
+    let Some(delivered) = details.delivered else { return Ok(throttled) };
+    let since = to_text(delivered - time::Duration::days(1));
+    for event in &details.shared_with {
+        let received: i64 = tx.query_row(
+            "SELECT count(*) FROM shared_with_events WHERE site_id = ?1 AND member_id = ?2 AND delivered > ?3",
+            params![site, event.member_id, since],
+            |r| r.get(0),
+        )?;
+        if received >= SHARED_WITH_ME_PER_DAY {
+            if !throttled.contains(&event.member_id) {
+                throttled.push(event.member_id);
+            }
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO shared_with_events (site_id, object_id, shared_time, initiator_id, shared_by_id, member_id, delivered)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                site,
+                item.to_string(),
+                to_text(event.shared_time),
+                event.initiator_id,
+                event.shared_by_id,
+                event.member_id,
+                to_text(delivered)
+            ],
+        )?;
+    }
+    Ok(throttled)
+}
+
+impl Db {
+    /// How many "Shared with Me" events a user of the site has received.
+    pub fn shared_with_count(&self, site_id: Uuid, member_id: i64) -> Result<i64, Error> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM shared_with_events WHERE site_id = ?1 AND member_id = ?2",
+            params![site_id.to_string(), member_id],
+            |r| r.get(0),
+        )?)
+    }
 }
 
 fn write_annotations(tx: &Transaction<'_>, site: &str, object: &str, annotations: &[Annotation]) -> Result<(), Error> {

@@ -276,7 +276,9 @@ impl Db {
 
     /// Creates or updates a list item with exactly these field values, keeping its integer
     /// id (behaviour 114) and binding it to its file or folder.
-    pub fn put_list_item(&mut self, item: &ListItem, details: &ItemDetails) -> Result<(), Error> {
+    /// The users whose "Shared with Me" quota dropped some of the item's sharing events come
+    /// back (behaviour 158).
+    pub fn put_list_item(&mut self, item: &ListItem, details: &ItemDetails) -> Result<Vec<i64>, Error> {
         let tx = self.conn.transaction()?;
         let list = item.list_id.to_string();
         // The item at this id: the same item, or the one made for the same file or folder,
@@ -362,9 +364,9 @@ impl Db {
         if let Some(folder) = item.folder_id {
             tx.execute("UPDATE folders SET item_id = ?2 WHERE id = ?1", params![folder.to_string(), item.id])?;
         }
-        write_item_details(&tx, item.list_id, item.id, item.unique_id, details)?;
+        let throttled = write_item_details(&tx, item.list_id, item.id, item.unique_id, details)?;
         tx.commit()?;
-        Ok(())
+        Ok(throttled)
     }
 
     pub fn list_item(&self, list_id: Uuid, id: i64) -> Result<Option<ListItem>, Error> {

@@ -38,3 +38,16 @@ CREATE TABLE object_annotations (
     attributes TEXT NOT NULL,
     PRIMARY KEY (object_id, kind, ordinal)
 );
+
+-- "Shared with Me" references a list item brings (SharedWithEvents), one row per receiving
+-- user; `delivered` is when the import made it, for the 24-hour quota of behaviour 158.
+CREATE TABLE shared_with_events (
+    site_id      TEXT NOT NULL REFERENCES site_collections(id) ON DELETE CASCADE,
+    object_id    TEXT NOT NULL,
+    shared_time  TEXT NOT NULL,
+    initiator_id INTEGER,
+    shared_by_id INTEGER,
+    member_id    INTEGER NOT NULL,
+    delivered    TEXT NOT NULL
+);
+CREATE INDEX shared_with_member ON shared_with_events(site_id, member_id, delivered);
