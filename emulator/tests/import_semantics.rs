@@ -582,3 +582,47 @@ async fn b129_b130_protected_documents_stay_opaque_and_labels_are_not_applied() 
     let properties = h.t.emulator.store.blocking(|db| db.file_properties(HELLO_ID.parse().unwrap())).unwrap();
     assert_eq!(properties["MSIP_Label_3a0b1c2d-4e5f-4a6b-8c7d-9e0f1a2b3c4d_Name"], "Confidential");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn b122_field_values_are_kept_in_the_form_of_their_type() {
+    let h = Harness::start().await;
+    let dir = base_copy();
+    let typed = r#"<Field Name="Title" Value="Hello" Type="Text" />
+        <Field Name="Budget" Value="1250.5" Type="Number" />
+        <Field Name="Signed" Value="TRUE" Type="Boolean" />
+        <Field Name="Due" Value="2024-05-01T08:30:00" Type="DateTime" />
+        <Field Name="Owner" Value="1" Type="User" />
+        <Field Name="Reviewers" Value="1;#9" Type="UserMulti" />"#;
+    edit(dir.path(), "Manifest.xml", |m| {
+        m.replacen(r#"<Field Name="Title" Value="Hello" Type="Text" />"#, typed, 1).replacen(
+            r#"<Field Name="Title" Value="Notes" Type="Text" />"#,
+            r#"<Field Name="Budget" Value="a lot" Type="Number" />"#,
+            1,
+        )
+    });
+    let events = import(&h, dir.path()).await;
+    // The package's user 9 is not defined (behaviour 111); notes.txt's item has no number.
+    assert_eq!(
+        messages(&events, "JobWarning"),
+        ["The user id '9' is not defined in UserGroup.xml; System Account is used instead."]
+    );
+    assert_eq!(messages(&events, "JobError"), ["The value 'a lot' of attribute 'Field Budget' is not valid."]);
+
+    let list: Uuid = LIBRARY.parse().unwrap();
+    let site = h.t.emulator.default_site.id;
+    let (item, types, robert) =
+        h.t.emulator
+            .store
+            .blocking(|db| {
+                let robert = db.site_user_by_login(site, "i:0#.f|membership|robert@contoso.com")?.unwrap();
+                Ok::<_, spmig::site::Error>((db.list_item(list, 9001)?.unwrap(), db.field_types(list, 9001)?, robert))
+            })
+            .unwrap();
+    let value = |name: &str| item.fields.iter().find(|(n, _)| n == name).and_then(|(_, v)| v.clone()).unwrap();
+    assert_eq!(value("Budget"), "1250.5");
+    assert_eq!(value("Signed"), "1");
+    assert_eq!(value("Due"), "2024-05-01T08:30:00Z");
+    assert_eq!(value("Owner"), robert.to_string(), "the package's user 1 is the site's Robert");
+    assert_eq!(value("Reviewers"), format!("{robert};#1073741823"), "an undefined user is System Account");
+    assert!(types.contains(&("Due".into(), "DateTime".into())), "{types:?}");
+}

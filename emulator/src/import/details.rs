@@ -64,6 +64,23 @@ pub fn properties(element: &Element) -> Map<String, Value> {
         .collect()
 }
 
+/// A field value in the form the site keeps for its `Type`, or `None` when the text is not a
+/// value of that type. Person fields are resolved by the importer, which knows the users.
+pub fn typed_value(field_type: &str, text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    match field_type {
+        "Number" | "Currency" => trimmed.parse::<f64>().ok().filter(|n| n.is_finite()).map(|_| trimmed.to_string()),
+        "Integer" | "Counter" => trimmed.parse::<i64>().ok().map(|n| n.to_string()),
+        "Boolean" => match trimmed.to_ascii_lowercase().as_str() {
+            "1" | "true" => Some("1".into()),
+            "0" | "false" => Some("0".into()),
+            _ => None,
+        },
+        "DateTime" => crate::package::values::datetime(trimmed).map(crate::site::to_text),
+        _ => Some(text.to_string()),
+    }
+}
+
 /// Whether the properties mark the content as a zip of streams.
 pub fn has_alternate_streams(properties: &Map<String, Value>) -> bool {
     properties.get(ALTERNATE_STREAMS_PROPERTY).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case("true"))

@@ -51,6 +51,10 @@ pub struct Importer<'c, 'a> {
     archives: Archives,
 }
 
+/// Field values by internal name, and the package's type of those that had one.
+type FieldValues = Vec<(String, Option<String>)>;
+type FieldTypes = Vec<(String, String)>;
+
 /// What handling one object amounted to: versions written, or the problem.
 type Handled = Result<u64, Problem>;
 
@@ -359,7 +363,7 @@ impl<'c, 'a> Importer<'c, 'a> {
             },
             None => (None, None),
         };
-        let mut fields = field_values(item);
+        let (mut fields, field_types) = self.field_values(&subject, item)?;
         if let Some(comment) = item.attr("ModerationComment") {
             fields.push(("_ModerationComments".to_string(), Some(comment.to_string())));
         }
@@ -371,10 +375,11 @@ impl<'c, 'a> Importer<'c, 'a> {
         let now = report.now();
         let version = item.attr("Version").and_then(parse_version_label).unwrap_or(512);
         let extras = ItemDetails {
-            versions: self.item_versions(item, version, now),
+            versions: self.item_versions(&subject, item, version, now)?,
             attachments: self.attachments(&subject, item)?,
             annotations: details::annotations(item),
             shared_with: self.shared_with(item),
+            field_types,
             delivered: Some(now),
         };
         let write = ListItem {
@@ -408,7 +413,13 @@ impl<'c, 'a> Importer<'c, 'a> {
     }
 
     /// The earlier versions `Versions/ListItem` gives; the element itself is the current one.
-    fn item_versions(&mut self, item: &Element, current: i64, now: OffsetDateTime) -> Vec<ItemVersion> {
+    fn item_versions(
+        &mut self,
+        subject: &Subject,
+        item: &Element,
+        current: i64,
+        now: OffsetDateTime,
+    ) -> Result<Vec<ItemVersion>, Problem> {
         let mut versions: Vec<ItemVersion> = Vec::new();
         for entry in item.children_named("Versions").flat_map(|v| v.children_named("ListItem")) {
             let Some(number) = entry.attr("Version").and_then(parse_version_label) else { continue };
@@ -420,11 +431,41 @@ impl<'c, 'a> Importer<'c, 'a> {
                 version: number,
                 created: time_attr(entry, "TimeLastModified").unwrap_or(now),
                 editor_id: self.user_of(entry.attr("ModifiedBy")),
-                fields: field_values(entry),
+                fields: self.field_values(subject, entry)?.0,
             });
         }
         versions.sort_by_key(|v| v.version);
-        versions
+        Ok(versions)
+    }
+
+    /// `Fields/Field` values by internal name, each in its type's form (behaviour 122), and the
+    /// types the package gave. Person fields hold UserGroup.xml ids, which become site users.
+    fn field_values(&mut self, subject: &Subject, element: &Element) -> Result<(FieldValues, FieldTypes), Problem> {
+        let (mut values, mut types) = (Vec::new(), Vec::new());
+        for field in element.children_named("Fields").flat_map(|f| f.children_named("Field")) {
+            let Some(name) = field.attr("Name") else { continue };
+            let field_type = field.attr("Type").map(str::trim).filter(|t| !t.is_empty());
+            let value = match (field_type, field.attr("Value")) {
+                (_, None) => None,
+                (_, Some(text)) if text.trim().is_empty() => Some(String::new()),
+                (Some("User" | "UserMulti"), Some(text)) => {
+                    let ids = text.split([';', ',']).map(|id| id.trim_matches('#').trim()).filter(|id| !id.is_empty());
+                    let users: Vec<String> =
+                        ids.map(|id| self.user_of(Some(id)).unwrap_or(SYSTEM_ACCOUNT_ID).to_string()).collect();
+                    Some(users.join(";#"))
+                }
+                (Some(field_type), Some(text)) => Some(
+                    details::typed_value(field_type, text)
+                        .ok_or_else(|| subject.invalid_value(&format!("Field {name}"), text))?,
+                ),
+                (None, Some(text)) => Some(text.to_string()),
+            };
+            values.push((name.to_string(), value));
+            if let Some(field_type) = field_type {
+                types.push((name.to_string(), field_type.to_string()));
+            }
+        }
+        Ok((values, types))
     }
 
     /// `SharedWithEvents`: one sharing per event and member, the members resolved as authors
@@ -587,15 +628,6 @@ impl<'c, 'a> Importer<'c, 'a> {
 fn required_guid(subject: &Subject, element: &Element, attribute: &str) -> Result<Uuid, Problem> {
     let text = element.attr(attribute).unwrap_or_default();
     guid(text).ok_or_else(|| subject.invalid_value(attribute, text))
-}
-
-/// `Fields/Field` values by internal name.
-fn field_values(element: &Element) -> Vec<(String, Option<String>)> {
-    element
-        .children_named("Fields")
-        .flat_map(|f| f.children_named("Field"))
-        .filter_map(|field| Some((field.attr("Name")?.to_string(), field.attr("Value").map(str::to_string))))
-        .collect()
 }
 
 /// `0x` and hexadecimal digits, as content type ids are written.

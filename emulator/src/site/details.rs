@@ -99,6 +99,8 @@ pub struct ItemDetails {
     pub attachments: Vec<Attachment>,
     pub annotations: Vec<Annotation>,
     pub shared_with: Vec<SharedWith>,
+    /// `Field/@Type` of the item's own values, by field name.
+    pub field_types: Vec<(String, String)>,
     /// When the import delivers the sharing events: the quota's clock.
     pub delivered: Option<OffsetDateTime>,
 }
@@ -172,6 +174,16 @@ impl Db {
             .query_row("SELECT properties FROM files WHERE id = ?1", [file_id.to_string()], |r| r.get(0))
             .optional()?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
+    }
+
+    /// The package's `Type` of each of an item's field values that had one, by field name.
+    pub fn field_types(&self, list_id: Uuid, item_id: i64) -> Result<Vec<(String, String)>, Error> {
+        let mut statement = self.conn.prepare(
+            "SELECT name, field_type FROM list_item_fields
+             WHERE list_id = ?1 AND item_id = ?2 AND field_type IS NOT NULL ORDER BY name",
+        )?;
+        let rows = statement.query_map(params![list_id.to_string(), item_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The earlier versions of a list item, oldest first.
@@ -293,6 +305,12 @@ pub(super) fn write_item_details(
                 version.editor_id,
                 Value::Object(fields).to_string()
             ],
+        )?;
+    }
+    for (name, field_type) in &details.field_types {
+        tx.execute(
+            "UPDATE list_item_fields SET field_type = ?4 WHERE list_id = ?1 AND item_id = ?2 AND name = ?3",
+            params![list, item_id, name, field_type],
         )?;
     }
     tx.execute("DELETE FROM attachments WHERE list_id = ?1 AND item_id = ?2", params![list, item_id])?;

@@ -51,3 +51,7 @@ CREATE TABLE shared_with_events (
     delivered    TEXT NOT NULL
 );
 CREATE INDEX shared_with_member ON shared_with_events(site_id, member_id, delivered);
+
+-- The package's `Field/@Type` of each value (Text, Number, Boolean, DateTime, User…), so values
+-- read back with their type; NULL where the package gave none.
+ALTER TABLE list_item_fields ADD COLUMN field_type TEXT;
