@@ -29,6 +29,7 @@
 pub mod content;
 pub mod declared;
 pub mod jobs;
+pub mod items;
 pub mod model;
 pub mod objects;
 mod provision;

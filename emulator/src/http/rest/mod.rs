@@ -4,6 +4,7 @@
 //! `_api` segment (any letter case), finds the web the prefix names, parses the rest as an
 //! OData path, and walks it through the site model.
 
+mod collection;
 mod contextinfo;
 pub mod entities;
 mod migration;
@@ -104,7 +105,7 @@ async fn serve(
             .map_err(|e| SpError::invalid_body(&e.to_string()))?;
         let reply = migration::call(state, &target, &method, signature, call, &body, request_id).await?;
         let api_base = target.api_base();
-        let no_expansion = |_: &odata::Entity<Key>, nav: &'static str| Err(SpError::not_implemented(nav));
+        let no_expansion = |_: &odata::Entity<Key>, nav: &str| Err(SpError::not_implemented(nav));
         return Renderer { format, api_base: &api_base, options: &options, expand: &no_expansion }
             .render(reply)
             .map(Served::Json);
@@ -114,12 +115,12 @@ async fn serve(
     state
         .store
         .call(move |db| {
-            let reply = match dispatch(db, &target, &method, &segments)? {
+            let reply = match dispatch(db, &target, &method, &segments, &options)? {
                 Outcome::Reply(reply) => reply,
                 Outcome::Content { sha256, size } => return Ok(Served::Content { sha256, size }),
             };
             let api_base = target.api_base();
-            let expand = |entity: &odata::Entity<Key>, nav: &'static str| resolve::expand(db, &target, entity, nav);
+            let expand = |entity: &odata::Entity<Key>, nav: &str| resolve::expand(db, &target, entity, nav);
             Renderer { format, api_base: &api_base, options: &options, expand: &expand }.render(reply).map(Served::Json)
         })
         .await
@@ -129,7 +130,13 @@ async fn serve(
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Maps a parsed path to what it names.
-fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> Result<Outcome, SpError> {
+fn dispatch(
+    db: &Db,
+    target: &Target,
+    method: &Method,
+    segments: &[Segment],
+    options: &QueryOptions,
+) -> Result<Outcome, SpError> {
     let Some((first, rest)) = segments.split_first() else {
         return Err(SpError::not_implemented("the /_api service document"));
     };
@@ -154,7 +161,7 @@ fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> 
         let last = segments.last().map_or("", |s| s.name.as_str());
         return Err(SpError::wrong_method(method.as_str(), last));
     }
-    resolve::outcome(db, target, resource)
+    resolve::outcome(db, target, resource, options)
 }
 
 /// A file body from the content store, streamed.
