@@ -104,7 +104,10 @@ async fn b125_list_items_read_back_with_fields_authors_and_moderation_status() {
             "GUID",
         ]
     );
-    assert_eq!((first["Title"].as_str(), first["Due_x0020_Date"].as_str()), (Some("Task 1"), Some("2024-01-01T00:00:00Z")));
+    assert_eq!(
+        (first["Title"].as_str(), first["Due_x0020_Date"].as_str()),
+        (Some("Task 1"), Some("2024-01-01T00:00:00Z"))
+    );
     assert_eq!(items[1]["Due_x0020_Date"], Value::Null, "every item has every field");
     assert_eq!(first["OData__UIVersionString"], "2.0");
     assert_eq!(first["ContentTypeId"], "0x01");
@@ -129,7 +132,8 @@ async fn b125_list_items_read_back_with_fields_authors_and_moderation_status() {
 
     // Behaviour 125: the approval status of each item, selected by its OData name.
     let moderated =
-        h.t.get("/sites/dev/_api/web/lists/getbytitle('Tasks')/items?$select=Id,OData__ModerationStatus", NOMETADATA).await;
+        h.t.get("/sites/dev/_api/web/lists/getbytitle('Tasks')/items?$select=Id,OData__ModerationStatus", NOMETADATA)
+            .await;
     let statuses: Vec<(i64, i64)> = values(&moderated.body, NOMETADATA)
         .iter()
         .map(|i| (i["Id"].as_i64().unwrap(), i["OData__ModerationStatus"].as_i64().unwrap()))
@@ -160,10 +164,17 @@ async fn b165_item_pages_follow_next_links_in_each_format() {
         let mut url = h.t.url("/sites/dev/_api/web/lists/getbytitle('Tasks')/items?$top=2&$select=Id,Title");
         let mut pages = Vec::new();
         loop {
-            let page = h.t.send(h.t.client.get(&url).header("authorization", "Bearer t").header("accept", accept)).await;
+            let page =
+                h.t.send(h.t.client.get(&url).header("authorization", "Bearer t").header("accept", accept)).await;
             assert_eq!(page.status, StatusCode::OK, "{url}: {}", page.body);
             let items = values(&page.body, accept);
-            assert!(items.iter().all(|i| keys(i).iter().all(|k| ["Id", "Title", "__metadata"].contains(k) || k.starts_with("odata."))));
+            assert!(
+                items.iter().all(|i| keys(i)
+                    .iter()
+                    .all(|k| ["Id", "ID", "Title", "__metadata"].contains(k) || k.starts_with("odata."))),
+                "{}",
+                page.body
+            );
             pages.push(ids(&items));
             let next = match accept {
                 VERBOSE => page.body["d"]["__next"].as_str(),
@@ -221,14 +232,22 @@ async fn b166_filters_on_items_and_other_collections() {
     builder.user(ADA, "Ada");
     builder.folder("Filtered");
     for name in ["a.txt", "b.txt"] {
-        builder.file(&FileSpec { path: format!("Filtered/{name}"), versions: vec![b"x".to_vec()], ..FileSpec::default() });
+        builder.file(&FileSpec {
+            path: format!("Filtered/{name}"),
+            versions: vec![b"x".to_vec()],
+            ..FileSpec::default()
+        });
     }
     import(&h, &builder.build()).await;
     let folder = "/sites/dev/_api/web/GetFolderByServerRelativeUrl('Shared Documents/Filtered')";
     let files = h.t.get(&format!("{folder}/Files?$filter=Name eq 'b.txt'"), NOMETADATA).await.body;
     assert_eq!(values(&files, NOMETADATA).iter().map(|f| f["Name"].clone()).collect::<Vec<_>>(), ["b.txt"]);
     let folders =
-        h.t.get("/sites/dev/_api/web/lists/getbytitle('Documents')/RootFolder/Folders?$filter=Name eq 'Filtered'", NOMETADATA).await;
+        h.t.get(
+            "/sites/dev/_api/web/lists/getbytitle('Documents')/RootFolder/Folders?$filter=Name eq 'Filtered'",
+            NOMETADATA,
+        )
+        .await;
     assert_eq!(values(&folders.body, NOMETADATA).len(), 1, "{}", folders.body);
     let by_leaf = h.t.get("/sites/dev/_api/web/lists/getbytitle('Documents')/items?$filter=FileLeafRef eq 'a.txt'&$select=FileLeafRef,FileRef", NOMETADATA).await;
     let by_leaf = values(&by_leaf.body, NOMETADATA);

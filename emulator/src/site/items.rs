@@ -47,12 +47,13 @@ impl Db {
     /// Every item of a list in id order, with field values.
     pub fn list_items(&self, list_id: Uuid) -> Result<Vec<ItemView>, Error> {
         let list = list_id.to_string();
-        let sql = format!("{ITEM_COLUMNS}{VIEW_COLUMNS} FROM list_items{VIEW_JOINS} WHERE i.list_id = ?1 ORDER BY i.id");
+        let sql =
+            format!("{ITEM_COLUMNS}{VIEW_COLUMNS} FROM list_items{VIEW_JOINS} WHERE i.list_id = ?1 ORDER BY i.id");
         let mut views: Vec<ItemView> =
             self.conn.prepare(&sql)?.query_map([&list], view_row)?.collect::<Result<_, _>>()?;
-        let mut statement = self.conn.prepare(
-            "SELECT item_id, name, value FROM list_item_fields WHERE list_id = ?1 ORDER BY item_id, name",
-        )?;
+        let mut statement = self
+            .conn
+            .prepare("SELECT item_id, name, value FROM list_item_fields WHERE list_id = ?1 ORDER BY item_id, name")?;
         let rows = statement.query_map([&list], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))?;
         // Both queries are in id order, so fields are dealt out in one walk.
         let mut at = 0;
@@ -70,10 +71,9 @@ impl Db {
 
     /// One item of a list with field values.
     pub fn item_view(&self, list_id: Uuid, id: i64) -> Result<Option<ItemView>, Error> {
-        let sql = format!("{ITEM_COLUMNS}{VIEW_COLUMNS} FROM list_items{VIEW_JOINS} WHERE i.list_id = ?1 AND i.id = ?2");
-        let Some(mut view) =
-            self.conn.query_row(&sql, params![list_id.to_string(), id], view_row).optional()?
-        else {
+        let sql =
+            format!("{ITEM_COLUMNS}{VIEW_COLUMNS} FROM list_items{VIEW_JOINS} WHERE i.list_id = ?1 AND i.id = ?2");
+        let Some(mut view) = self.conn.query_row(&sql, params![list_id.to_string(), id], view_row).optional()? else {
             return Ok(None);
         };
         let mut statement = self
@@ -92,7 +92,12 @@ impl Db {
         )?;
         let rows = statement.query_map(params![list_id.to_string(), id], |r| {
             let fields: String = r.get(3)?;
-            Ok(ItemVersion { version: r.get(0)?, created: r.time(1)?, editor_id: r.get(2)?, fields: json_fields(&fields) })
+            Ok(ItemVersion {
+                version: r.get(0)?,
+                created: r.time(1)?,
+                editor_id: r.get(2)?,
+                fields: json_fields(&fields),
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -148,7 +153,8 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
 }
 
 /// The columns [`item_row`] reads, qualified by the alias `i` so they can be joined.
-const ITEM_COLUMNS: &str = "SELECT i.list_id, i.id, i.unique_id, i.content_type_id, i.file_id, i.folder_id, i.author_id,
+const ITEM_COLUMNS: &str =
+    "SELECT i.list_id, i.id, i.unique_id, i.content_type_id, i.file_id, i.folder_id, i.author_id,
            i.editor_id, i.created, i.modified, i.moderation_status, i.version, i.parent_folder_id";
 
 fn view_row(r: &Row<'_>) -> rusqlite::Result<ItemView> {

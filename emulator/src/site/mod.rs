@@ -28,8 +28,8 @@
 
 pub mod content;
 pub mod declared;
-pub mod jobs;
 pub mod items;
+pub mod jobs;
 pub mod model;
 pub mod objects;
 mod provision;

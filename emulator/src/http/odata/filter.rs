@@ -86,11 +86,8 @@ impl Expr {
             }
             Expr::Text { function, property, text } => {
                 let Some(actual) = get(property).and_then(|v| text_of(&v)) else { return false };
-                let (actual, text) = if ignore_case {
-                    (actual.to_lowercase(), text.to_lowercase())
-                } else {
-                    (actual, text.clone())
-                };
+                let (actual, text) =
+                    if ignore_case { (actual.to_lowercase(), text.to_lowercase()) } else { (actual, text.clone()) };
                 match function {
                     TextFunction::SubstringOf => actual.contains(&text),
                     TextFunction::StartsWith => actual.starts_with(&text),
@@ -217,10 +214,8 @@ fn instant(text: &str) -> Option<OffsetDateTime> {
     if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
         return Some(at);
     }
-    let without_zone = format_description!(
-        version = 2,
-        "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-    );
+    let without_zone =
+        format_description!(version = 2, "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
     if let Ok(at) = PrimitiveDateTime::parse(text, &without_zone) {
         return Some(at.assume_utc());
     }
@@ -510,8 +505,7 @@ mod tests {
         ] {
             assert!(matches(yes, &item), "{yes}");
         }
-        for no in ["Id eq 4", "Id ne 3", "Title eq 'x'", "Flag eq false", "Empty ne null", "Empty gt 3", "Id eq '3x'"]
-        {
+        for no in ["Id eq 4", "Id ne 3", "Title eq 'x'", "Flag eq false", "Empty ne null", "Empty gt 3", "Id eq '3x'"] {
             assert!(!matches(no, &item), "{no}");
         }
         let exact = Expr::parse("Title eq 'o''brien'").unwrap();

@@ -56,7 +56,10 @@ impl Format {
 #[derive(Clone, Debug, PartialEq)]
 pub enum PropValue {
     Plain(Value),
-    Complex { type_name: &'static str, fields: Vec<(&'static str, Value)> },
+    Complex {
+        type_name: &'static str,
+        fields: Vec<(&'static str, Value)>,
+    },
     Strings(Vec<String>),
     /// A lookup field such as a list item's `Author`: no value of its own, but `$expand`
     /// resolves it to the entity it points at, like a navigation property.

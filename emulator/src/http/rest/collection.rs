@@ -319,11 +319,17 @@ mod tests {
             Ok(_) => panic!("{q} answered"),
         };
         let (status, message) = error(items(2), "$filter=Color eq 'red'");
-        assert_eq!((status, message.as_str()), (400, "Column 'Color' does not exist. It may have been deleted by another user."));
+        assert_eq!(
+            (status, message.as_str()),
+            (400, "Column 'Color' does not exist. It may have been deleted by another user.")
+        );
         let lists = || Members::plain("SP.ApiData.Lists", vec![item(1, "t")]);
         assert!(error(lists(), "$filter=Color eq 'red'").1.starts_with("The property 'Color' does not exist"));
         assert_eq!(error(lists(), "$filter=Id eq").1, "The expression \"Id eq\" is not valid.");
-        assert_eq!(error(lists(), "$filter=endswith(Title,'x')").1, "The expression \"endswith(Title,'x')\" is not supported.");
+        assert_eq!(
+            error(lists(), "$filter=endswith(Title,'x')").1,
+            "The expression \"endswith(Title,'x')\" is not supported."
+        );
         assert!(error(lists(), "$top=-1").1.starts_with("Invalid value '-1' for $top query option found."));
         assert_eq!(error(items(2), "$skiptoken=p_ID%3d1").0, 400);
         assert_eq!(error(items(2), "$orderby=Title sideways").0, 400);

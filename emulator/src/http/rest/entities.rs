@@ -638,7 +638,11 @@ pub fn item_version(list: &List, view: &ItemView, version: Option<&ItemVersion>,
         props.push(Prop::complex(
             "Editor",
             "SP.FieldUserValue",
-            vec![("LookupId", user.id.into()), ("LookupValue", user.title.clone().into()), ("Email", user.email.clone().into())],
+            vec![
+                ("LookupId", user.id.into()),
+                ("LookupValue", user.title.clone().into()),
+                ("Email", user.email.clone().into()),
+            ],
         ));
     }
     Entity {

@@ -389,11 +389,16 @@ fn members(db: &Db, t: &Target, resource: &Resource) -> Result<Option<collection
         Resource::Versions(file) => Members::plain("SP.ApiData.FileVersions", history(db, file)?),
         Resource::Items(list) => {
             let views = db.list_items(list.id)?;
-            let mut columns: Vec<String> = views.iter().flat_map(|v| v.item.fields.iter().map(|(n, _)| n.clone())).collect();
+            let mut columns: Vec<String> =
+                views.iter().flat_map(|v| v.item.fields.iter().map(|(n, _)| n.clone())).collect();
             columns.sort();
             columns.dedup();
             let items = views.iter().map(|v| entities::list_item(list, v, &columns, None)).collect();
-            Members::list_items(entities::list_item_type(list), items, format!("{}/Items", entities::list_path(list.id)))
+            Members::list_items(
+                entities::list_item_type(list),
+                items,
+                format!("{}/Items", entities::list_path(list.id)),
+            )
         }
         Resource::ItemVersions(boxed) => {
             let (list, view) = &**boxed;
@@ -411,7 +416,10 @@ fn members(db: &Db, t: &Target, resource: &Resource) -> Result<Option<collection
         Resource::Attachments(boxed) => {
             let (list, view) = &**boxed;
             let attachments = db.attachments(list.id, view.item.id)?;
-            Members::plain("SP.ApiData.Attachments", attachments.iter().map(|a| entities::attachment(list, view.item.id, a)))
+            Members::plain(
+                "SP.ApiData.Attachments",
+                attachments.iter().map(|a| entities::attachment(list, view.item.id, a)),
+            )
         }
         Resource::SiteUsers(site_id) => {
             let users = db.site_users(*site_id)?;
