@@ -139,6 +139,9 @@ async fn b125_list_items_read_back_with_fields_authors_and_moderation_status() {
         .map(|i| (i["Id"].as_i64().unwrap(), i["OData__ModerationStatus"].as_i64().unwrap()))
         .collect();
     assert_eq!(statuses, [(1, 0), (2, 2), (3, 1), (4, 3), (5, 0)]);
+    let named =
+        h.t.get("/sites/dev/_api/web/lists/getbytitle('Tasks')/items(2)?$select=FileLeafRef,FileRef", NOMETADATA).await;
+    assert_eq!(named.body, json!({ "FileLeafRef": "2_.000", "FileRef": "/sites/dev/Lists/Tasks/2_.000" }));
 
     // Person fields expand to the user information list's item.
     let expanded = h

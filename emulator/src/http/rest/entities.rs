@@ -590,8 +590,9 @@ pub fn list_item(list: &List, view: &ItemView, columns: &[String], path: Option<
         Prop::new("OData__ModerationStatus", item.moderation_status).on_select(),
         Prop::new("OData__ModerationComments", comments).on_select(),
         Prop::new("OData__UIVersion", item.version).on_select(),
-        Prop::new("FileLeafRef", view.leaf.clone()).on_select(),
-        Prop::new("FileRef", view.url.clone()).on_select(),
+        // An item without a file or folder is named `<id>_.000` in its list's root folder.
+        Prop::new("FileLeafRef", view.leaf.clone().unwrap_or_else(|| format!("{}_.000", item.id))).on_select(),
+        Prop::new("FileRef", view.url.clone().unwrap_or_else(|| format!("{}/{}_.000", list.url, item.id))).on_select(),
         Prop::new("FSObjType", if is_folder { 1 } else { 0 }).on_select(),
         Prop::lookup("Author"),
         Prop::lookup("Editor"),
