@@ -164,3 +164,42 @@ def test_b17_b18_b19_b25_sas_checked_at_creation(env, case):
     status, (code, message) = _rejected(env, **overrides)
     assert (status, code, message) == (400, "-2147024809, System.ArgumentException", expected)
     assert s.queue().peek_messages(max_messages=32) == [], "a rejected job writes no event"
+
+
+def test_b165_items_paged_filtered_and_site_users_through_the_client(env):
+    """The client's own collection calls on imported items: get_all with a page size follows
+    the server's __next links to the end, filter/select narrow the items, and the site's users
+    are found by id, e-mail and principal name."""
+    built = h.build_package(env.target, h.small_package(env.tag))
+    h.stage(env.storage, built, None)
+    progress = h.follow(env, h.submit(env))
+    assert h.event_sequence(progress.events) == ["JobQueued", "JobStart", "JobEnd"], h.problems(progress.events)
+
+    library = env.ctx.web.lists.get_by_title("Documents")
+    pages = []
+    items = library.items.get_all(2, page_loaded=lambda col: pages.append(len(col))).execute_query()
+    ids = [item.properties["Id"] for item in items]
+    assert ids == sorted(set(ids)), ids
+    assert set(built.item_ids.values()) <= set(ids), (built.item_ids, ids)
+    assert len(pages) >= len(ids) // 2, pages  # two at a time, by the server's pages
+
+    path, item_id = next((p, i) for p, i in built.item_ids.items() if p.endswith("/file1.txt"))
+    one = library.items.filter(f"Id eq {item_id}").get().execute_query()
+    assert [i.properties["Title"] for i in one] == ["File 1"]
+    leaf = (
+        library.items.filter(f"FileRef eq '{env.target.file_url(path)}'")
+        .select(["Id", "FileLeafRef"])
+        .get()
+        .execute_query()
+    )
+    assert [(i.properties["Id"], i.properties["FileLeafRef"]) for i in leaf] == [(item_id, "file1.txt")]
+
+    users = env.ctx.web.site_users.get().execute_query()
+    by_login = {u.properties["LoginName"]: u.properties for u in users}
+    assert "SHAREPOINT\\system" in by_login, list(by_login)
+    upn = next(login for login in by_login if login.startswith("i:0#.f|membership|"))
+    user = by_login[upn]
+    found = env.ctx.web.site_users.get_by_id(user["Id"]).get().execute_query()
+    assert found.properties["LoginName"] == upn
+    principal = env.ctx.web.site_users.get_by_principal_name(user["UserPrincipalName"]).execute_query()
+    assert principal.properties["Id"] == user["Id"]

@@ -77,6 +77,40 @@ impl SpError {
         )
     }
 
+    /// `$filter` or `$orderby` naming a field no item of the list has.
+    pub fn column_missing(name: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            -2146232832,
+            SP_EXCEPTION,
+            format!("Column '{name}' does not exist. It may have been deleted by another user."),
+        )
+    }
+
+    /// Valid OData in `$filter` or `$orderby` that the emulator does not evaluate (the
+    /// service's text for this case is not on record).
+    pub fn query_not_supported(expression: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            -1,
+            INVALID_QUERY,
+            format!("The expression \"{expression}\" is not supported."),
+        )
+    }
+
+    /// `$top` or `$skip` that is not a non-negative integer (WCF Data Services' wording).
+    pub fn invalid_count(option: &str, value: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            -1,
+            INVALID_QUERY,
+            format!(
+                "Invalid value '{value}' for {option} query option found. \
+                 The {option} query option requires a non-negative integer value."
+            ),
+        )
+    }
+
     /// A resource reached with an HTTP method it does not answer.
     pub fn wrong_method(method: &str, resource: &str) -> Self {
         Self::new(

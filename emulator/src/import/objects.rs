@@ -23,9 +23,8 @@ use crate::problems::{self, ObjectType, Subject};
 use crate::report::events::Problem;
 use crate::report::reporter::Reporter;
 use crate::site::Error as SiteError;
-use crate::site::details::{
-    AlternateStream, Attachment, ContentType, FileDetails, ItemDetails, ItemVersion, SharedWith,
-};
+use crate::site::details::{AlternateStream, ContentType, FileDetails, ItemDetails, SharedWith};
+use crate::site::items::{Attachment, ItemVersion};
 use crate::site::model::{FileVersion, Folder, ListItem, SYSTEM_ACCOUNT_ID, Web, parse_version_label};
 use crate::site::objects::{FileWrite, FolderWrite, UserWrite};
 

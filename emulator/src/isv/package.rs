@@ -49,6 +49,21 @@ pub struct FileSpec {
     pub author: Option<String>,
 }
 
+/// A list item without a file, for a list that is not a library.
+#[derive(Clone, Debug, Default)]
+pub struct ItemSpec {
+    /// The item's integer id (`IntId`).
+    pub id: i64,
+    /// Field values by internal name (`Title` etc.).
+    pub fields: Vec<(String, String)>,
+    /// `Author`/`ModifiedBy` as a UserGroup.xml user id.
+    pub author: Option<String>,
+    /// `ModerationStatus`, e.g. `Pending`; `Approved` when absent.
+    pub moderation_status: Option<String>,
+    /// `major.minor`; `1.0` when absent.
+    pub version: Option<String>,
+}
+
 /// The built package: manifest container files and content blobs.
 #[derive(Clone, Debug)]
 pub struct Package {
@@ -165,6 +180,35 @@ impl PackageBuilder {
             dir = escape(&dir),
             ts = self.timestamp,
             count = spec.versions.len(),
+        );
+        id
+    }
+
+    /// Adds a list item of the target list (a list, not a library) in its root folder; returns
+    /// its unique id.
+    pub fn item(&mut self, spec: &ItemSpec) -> Uuid {
+        let id = Uuid::new_v4();
+        let t = &self.target;
+        let author = spec.author.as_deref().map(|a| format!(r#" Author="{a}" ModifiedBy="{a}""#)).unwrap_or_default();
+        let fields: String = spec
+            .fields
+            .iter()
+            .map(|(name, value)| format!(r#"<Field Name="{}" Value="{}" Type="Text" />"#, escape(name), escape(value)))
+            .collect();
+        let url = format!("{}/{}_.000", self.web_relative("").trim_end_matches('/'), spec.id);
+        let _ = write!(
+            self.objects,
+            r#"<SPObject Id="{id}" ObjectType="SPListItem" ParentId="{list}" ParentWebId="{web}" ParentWebUrl="{web_url}" Url="{url}"><ListItem ParentFolderId="{root}" Id="{id}" ParentWebId="{web}" ParentListId="{list}" Name="{item_id}_.000" DirName="{dir}" IntId="{item_id}" Version="{version}" TimeCreated="{ts}" TimeLastModified="{ts}" ModerationStatus="{moderation}"{author}><Fields>{fields}</Fields></ListItem></SPObject>"#,
+            list = t.list_id,
+            web = t.web_id,
+            web_url = escape(&t.web_url),
+            url = escape(&url),
+            root = t.root_folder_id,
+            item_id = spec.id,
+            dir = escape(&t.library_url),
+            version = spec.version.as_deref().unwrap_or("1.0"),
+            ts = self.timestamp,
+            moderation = spec.moderation_status.as_deref().unwrap_or("Approved"),
         );
         id
     }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::items::{Attachment, ItemVersion};
 use super::{Db, Error, RowExt, to_text};
 
 /// A package element kept as data on the object it belongs to.
@@ -61,23 +62,6 @@ pub struct FileDetails {
     pub web_parts: Vec<WebPart>,
     pub annotations: Vec<Annotation>,
     pub alternate_streams: Vec<AlternateStream>,
-}
-
-/// An earlier version of a list item (the current one is the item itself).
-#[derive(Clone, Debug, PartialEq)]
-pub struct ItemVersion {
-    pub version: i64,
-    pub created: OffsetDateTime,
-    pub editor_id: Option<i64>,
-    pub fields: Vec<(String, Option<String>)>,
-}
-
-/// A file attached to a list item.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attachment {
-    pub file_name: String,
-    pub content_sha256: String,
-    pub size: i64,
 }
 
 /// One sharing of an item with one user (`SharedWithEvent` × `SharedWithMember`).
@@ -183,35 +167,6 @@ impl Db {
              WHERE list_id = ?1 AND item_id = ?2 AND field_type IS NOT NULL ORDER BY name",
         )?;
         let rows = statement.query_map(params![list_id.to_string(), item_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// The earlier versions of a list item, oldest first.
-    pub fn item_versions(&self, list_id: Uuid, item_id: i64) -> Result<Vec<ItemVersion>, Error> {
-        let mut statement = self.conn.prepare(
-            "SELECT version, created, editor_id, fields FROM list_item_versions
-             WHERE list_id = ?1 AND item_id = ?2 ORDER BY version",
-        )?;
-        let rows = statement.query_map(params![list_id.to_string(), item_id], |r| {
-            let fields: Map<String, Value> = r.json::<Map<String, Value>>(3)?;
-            Ok(ItemVersion {
-                version: r.get(0)?,
-                created: r.time(1)?,
-                editor_id: r.get(2)?,
-                fields: fields.into_iter().map(|(name, value)| (name, value.as_str().map(str::to_string))).collect(),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    pub fn attachments(&self, list_id: Uuid, item_id: i64) -> Result<Vec<Attachment>, Error> {
-        let mut statement = self.conn.prepare(
-            "SELECT file_name, content_sha256, size FROM attachments WHERE list_id = ?1 AND item_id = ?2
-             ORDER BY file_name",
-        )?;
-        let rows = statement.query_map(params![list_id.to_string(), item_id], |r| {
-            Ok(Attachment { file_name: r.get(0)?, content_sha256: r.get(1)?, size: r.get(2)? })
-        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

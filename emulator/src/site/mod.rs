@@ -30,6 +30,7 @@
 pub mod content;
 pub mod declared;
 pub mod details;
+pub mod items;
 pub mod jobs;
 pub mod model;
 pub mod objects;

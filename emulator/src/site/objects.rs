@@ -527,7 +527,7 @@ pub(super) fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
     })
 }
 
-fn item_row(r: &Row<'_>) -> rusqlite::Result<ListItem> {
+pub(super) fn item_row(r: &Row<'_>) -> rusqlite::Result<ListItem> {
     Ok(ListItem {
         list_id: r.guid(0)?,
         id: r.get(1)?,

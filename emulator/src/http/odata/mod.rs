@@ -4,6 +4,7 @@
 //! Handlers describe *what* to answer as a [`Reply`] of [`Entity`] values; this module alone
 //! decides how each format spells it, so the formats cannot drift apart per endpoint.
 
+pub mod filter;
 pub mod path;
 pub mod query;
 
@@ -55,8 +56,14 @@ impl Format {
 #[derive(Clone, Debug, PartialEq)]
 pub enum PropValue {
     Plain(Value),
-    Complex { type_name: &'static str, fields: Vec<(&'static str, Value)> },
+    Complex {
+        type_name: &'static str,
+        fields: Vec<(&'static str, Value)>,
+    },
     Strings(Vec<String>),
+    /// A lookup field such as a list item's `Author`: no value of its own, but `$expand`
+    /// resolves it to the entity it points at, like a navigation property.
+    Lookup,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +85,11 @@ impl Prop {
 
     pub fn strings(name: &'static str, values: Vec<String>) -> Prop {
         Prop { name: name.into(), value: PropValue::Strings(values), default: true }
+    }
+
+    /// A lookup field, shown only when selected or expanded.
+    pub fn lookup(name: &'static str) -> Prop {
+        Prop { name: name.into(), value: PropValue::Lookup, default: false }
     }
 
     /// Marks the property as outside the default set.
@@ -134,6 +146,13 @@ pub enum Reply<K> {
         set: &'static str,
         items: Vec<Entity<K>>,
     },
+    /// A collection answered under the request's query options: what `$filter`, `$orderby`,
+    /// `$skip`/`$top` or server paging left, and the absolute URL of the next page if any.
+    Page {
+        set: String,
+        items: Vec<Entity<K>>,
+        next: Option<String>,
+    },
     /// A complex result of a function such as `contextinfo`.
     Complex {
         function: &'static str,
@@ -149,7 +168,7 @@ pub enum Reply<K> {
 }
 
 /// Resolves a navigation property of an entity for `$expand`.
-pub type Expander<'a, K> = dyn Fn(&Entity<K>, &'static str) -> Result<Expanded<K>, SpError> + 'a;
+pub type Expander<'a, K> = dyn Fn(&Entity<K>, &str) -> Result<Expanded<K>, SpError> + 'a;
 
 /// Formats replies for one request.
 pub struct Renderer<'a, K> {
@@ -175,21 +194,8 @@ impl<K> Renderer<'_, K> {
                     _ => Value::Object(body),
                 }
             }
-            Reply::Collection { set, items } => {
-                let items = items
-                    .iter()
-                    .map(|e| {
-                        self.entity(e, self.options.select.as_ref(), &self.options.expand, false).map(Value::Object)
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                match format {
-                    Format::Verbose => json!({ "d": { "results": items } }),
-                    Format::Minimal => {
-                        json!({ "odata.metadata": self.metadata_url(set, false), "value": items })
-                    }
-                    Format::NoMetadata => json!({ "value": items }),
-                }
-            }
+            Reply::Collection { set, items } => self.collection(set, &items, None)?,
+            Reply::Page { set, items, next } => self.collection(&set, &items, next)?,
             Reply::Complex { function, type_name, props } => {
                 let mut body = Map::new();
                 match format {
@@ -219,6 +225,58 @@ impl<K> Renderer<'_, K> {
         })
     }
 
+    /// A collection; `next` goes after the members, where SharePoint writes it.
+    fn collection(&self, set: &str, items: &[Entity<K>], next: Option<String>) -> Result<Value, SpError> {
+        let items = items
+            .iter()
+            .map(|e| self.entity(e, self.options.select.as_ref(), &self.options.expand, false).map(Value::Object))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut body = Map::new();
+        match self.format {
+            Format::Verbose => {
+                body.insert("results".into(), Value::Array(items));
+                if let Some(next) = next {
+                    body.insert("__next".into(), next.into());
+                }
+                return Ok(json!({ "d": body }));
+            }
+            Format::Minimal => {
+                body.insert("odata.metadata".into(), self.metadata_url(set, false).into());
+            }
+            Format::NoMetadata => {}
+        }
+        body.insert("value".into(), Value::Array(items));
+        if let Some(next) = next {
+            body.insert("odata.nextLink".into(), next.into());
+        }
+        Ok(Value::Object(body))
+    }
+
+    /// An expanded navigation property or lookup.
+    fn expanded(
+        &self,
+        entity: &Entity<K>,
+        name: &str,
+        select: Option<&PathTree>,
+        expand: &PathTree,
+    ) -> Result<Value, SpError> {
+        let sub_select = select.and_then(|s| s.get(name)).filter(|t| !t.is_empty());
+        Ok(match (self.expand)(entity, name)? {
+            Expanded::One(child) => Value::Object(self.entity(&child, sub_select, expand, false)?),
+            Expanded::Null => Value::Null,
+            Expanded::Many(children) => {
+                let items = children
+                    .iter()
+                    .map(|c| self.entity(c, sub_select, expand, false).map(Value::Object))
+                    .collect::<Result<Vec<_>, _>>()?;
+                match self.format {
+                    Format::Verbose => json!({ "results": items }),
+                    _ => Value::Array(items),
+                }
+            }
+        })
+    }
+
     fn entity(
         &self,
         entity: &Entity<K>,
@@ -232,7 +290,8 @@ impl<K> Renderer<'_, K> {
             }
         }
         for (name, _) in &expand.children {
-            if entity.nav(name).is_none() {
+            let lookup = entity.prop(name).is_some_and(|p| p.value == PropValue::Lookup);
+            if entity.nav(name).is_none() && !lookup {
                 return Err(SpError::no_such_property(name, &entity.type_name));
             }
         }
@@ -267,22 +326,7 @@ impl<K> Renderer<'_, K> {
         for &nav in entity.navs {
             let selected = select.is_none_or(|s| s.get(nav).is_some());
             if let Some(sub_expand) = expand.get(nav) {
-                let sub_select = select.and_then(|s| s.get(nav)).filter(|t| !t.is_empty());
-                let value = match (self.expand)(entity, nav)? {
-                    Expanded::One(child) => Value::Object(self.entity(&child, sub_select, sub_expand, false)?),
-                    Expanded::Null => Value::Null,
-                    Expanded::Many(children) => {
-                        let items = children
-                            .iter()
-                            .map(|c| self.entity(c, sub_select, sub_expand, false).map(Value::Object))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        match self.format {
-                            Format::Verbose => json!({ "results": items }),
-                            _ => Value::Array(items),
-                        }
-                    }
-                };
-                body.insert(nav.into(), value);
+                body.insert(nav.into(), self.expanded(entity, nav, select, sub_expand)?);
             } else if selected && self.format == Format::Verbose {
                 body.insert(nav.into(), json!({ "__deferred": { "uri": format!("{absolute}/{nav}") } }));
             }
@@ -293,7 +337,14 @@ impl<K> Renderer<'_, K> {
                 None => prop.default,
                 Some(s) => s.get(&prop.name).is_some() || (s.all && prop.default),
             };
-            if wanted {
+            if prop.value == PropValue::Lookup {
+                if let Some(sub_expand) = expand.get(&prop.name) {
+                    body.insert(prop.name.to_string(), self.expanded(entity, &prop.name, select, sub_expand)?);
+                } else if wanted && self.format == Format::Verbose {
+                    let uri = format!("{absolute}/{}", prop.name);
+                    body.insert(prop.name.to_string(), json!({ "__deferred": { "uri": uri } }));
+                }
+            } else if wanted {
                 body.insert(prop.name.to_string(), self.value(&prop.value));
             }
         }
@@ -317,6 +368,7 @@ impl<K> Renderer<'_, K> {
                 json!({ "__metadata": { "type": "Collection(Edm.String)" }, "results": items })
             }
             (PropValue::Strings(items), _) => json!(items),
+            (PropValue::Lookup, _) => Value::Null,
         }
     }
 
@@ -379,7 +431,7 @@ mod tests {
 
     fn render(format: Format, query: &str, reply: Reply<u8>) -> Result<Value, SpError> {
         let options = QueryOptions::from_query(Some(query));
-        let expand = |e: &Entity<u8>, nav: &'static str| match (e.key, nav) {
+        let expand = |e: &Entity<u8>, nav: &str| match (e.key, nav) {
             (1, "RootFolder") => Ok(Expanded::One(folder("Web/Lists(guid'l-id')/RootFolder"))),
             (1, "Items") => Ok(Expanded::Many(vec![])),
             _ => Err(SpError::not_implemented(nav)),

@@ -1,5 +1,6 @@
-//! `$select` and `$expand` as trees of property names, e.g. `Id,RootFolder/UniqueId` →
-//! `{Id, RootFolder: {UniqueId}}`.
+//! The query options of a request: `$select` and `$expand` as trees of property names, e.g.
+//! `Id,RootFolder/UniqueId` → `{Id, RootFolder: {UniqueId}}`, and the collection options
+//! (`$filter`, `$orderby`, `$top`, `$skip`, `$skiptoken`) as sent.
 
 /// A set of (possibly nested) property paths. Names keep the client's spelling; lookups ignore
 /// case, as SharePoint's do.
@@ -51,10 +52,18 @@ pub struct QueryOptions {
     /// `$select` as sent, echoed into JSON light `odata.metadata`.
     pub select_text: Option<String>,
     pub expand: PathTree,
+    /// `$expand` as sent, carried into next-page links.
+    pub expand_text: Option<String>,
+    pub filter: Option<String>,
+    pub orderby: Option<String>,
+    pub top: Option<String>,
+    pub skip: Option<String>,
+    pub skiptoken: Option<String>,
 }
 
 impl QueryOptions {
-    /// Reads `$select`/`$expand` from a raw query string; other options are left to handlers.
+    /// Reads the options from a raw query string; options SharePoint does not have are ignored,
+    /// as it ignores them.
     pub fn from_query(query: Option<&str>) -> QueryOptions {
         let mut options = QueryOptions::default();
         for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
@@ -63,7 +72,15 @@ impl QueryOptions {
                     options.select = Some(PathTree::parse(&value));
                     options.select_text = Some(value.into_owned());
                 }
-                "$expand" => options.expand = PathTree::parse(&value),
+                "$expand" => {
+                    options.expand = PathTree::parse(&value);
+                    options.expand_text = Some(value.into_owned());
+                }
+                "$filter" => options.filter = Some(value.into_owned()),
+                "$orderby" => options.orderby = Some(value.into_owned()),
+                "$top" => options.top = Some(value.into_owned()),
+                "$skip" => options.skip = Some(value.into_owned()),
+                "$skiptoken" => options.skiptoken = Some(value.into_owned()),
                 _ => {}
             }
         }
@@ -92,6 +109,10 @@ mod tests {
         let q = QueryOptions::from_query(Some("$select=Id,RootFolder/UniqueId&$expand=RootFolder&$top=5"));
         assert_eq!(q.select_text.as_deref(), Some("Id,RootFolder/UniqueId"));
         assert!(q.expand.get("rootfolder").is_some());
+        assert_eq!(q.top.as_deref(), Some("5"));
+        let q = QueryOptions::from_query(Some("$filter=Title%20eq%20'a%26b'&$skiptoken=Paged%3dTRUE%26p_ID%3d2"));
+        assert_eq!(q.filter.as_deref(), Some("Title eq 'a&b'"));
+        assert_eq!(q.skiptoken.as_deref(), Some("Paged=TRUE&p_ID=2"));
         let q = QueryOptions::from_query(Some("%24select=Title"));
         assert!(q.select.unwrap().get("title").is_some());
         assert_eq!(QueryOptions::from_query(None), QueryOptions::default());

@@ -8,6 +8,7 @@ use time::macros::format_description;
 use uuid::Uuid;
 
 use crate::http::odata::{Entity, Prop};
+use crate::site::items::{Attachment, ItemVersion, ItemView};
 use crate::site::model::{File, FileVersion, Folder, List, ListItem, SiteCollection, User, Web, version_label};
 
 /// Identifies an entity again when one of its navigation properties is expanded.
@@ -27,6 +28,19 @@ pub enum Key {
     },
     ListItem {
         list_id: Uuid,
+        id: i64,
+    },
+    ListItemVersion {
+        list_id: Uuid,
+        id: i64,
+        version: i64,
+    },
+    Attachment {
+        list_id: Uuid,
+        id: i64,
+    },
+    /// A user as a lookup field's value (`SP.Data.UserInfoItem`).
+    UserInfo {
         id: i64,
     },
     User {
@@ -484,9 +498,73 @@ pub fn file_version(file: &File, version: &FileVersion, parent_path: &str) -> En
     }
 }
 
+/// Field names the item row carries itself, or that are shown under another name: a package's
+/// values for them are not shown as plain fields.
+const ITEM_COLUMNS: &[&str] = &[
+    "Id",
+    "ID",
+    "ContentTypeId",
+    "Modified",
+    "Created",
+    "Author",
+    "AuthorId",
+    "Editor",
+    "EditorId",
+    "GUID",
+    "Attachments",
+    "FileSystemObjectType",
+    "FSObjType",
+    "FileLeafRef",
+    "FileRef",
+    "ServerRedirectedEmbedUri",
+    "ServerRedirectedEmbedUrl",
+    "_UIVersion",
+    "_UIVersionString",
+    "_ModerationStatus",
+    "_ModerationComments",
+];
+
+const ITEM_NAVS: &[&str] = &[
+    "FirstUniqueAncestorSecurableObject",
+    "RoleAssignments",
+    "AttachmentFiles",
+    "ContentType",
+    "GetDlpPolicyTip",
+    "FieldValuesAsHtml",
+    "FieldValuesAsText",
+    "FieldValuesForEdit",
+    "File",
+    "Folder",
+    "LikedByInformation",
+    "ParentList",
+    "Properties",
+    "Versions",
+];
+
+/// The fields of an item shown as properties: its own, plus `columns` it lacks (as null), so
+/// every item of one answer has the same shape, as SharePoint's have. `Title` is always there.
+fn shown_fields(item: &ListItem, columns: &[String]) -> Vec<(String, Value)> {
+    let mut shown: Vec<(String, Value)> = Vec::new();
+    let mut add = |name: &str, value: Value| {
+        if !ITEM_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(name)) && !shown.iter().any(|(n, _)| n == name) {
+            shown.push((name.to_string(), value));
+        }
+    };
+    add("Title", item.fields.iter().find(|(n, _)| n == "Title").and_then(|(_, v)| v.clone()).into());
+    for (name, value) in &item.fields {
+        add(name, value.clone().into());
+    }
+    for name in columns {
+        add(name, Value::Null);
+    }
+    shown
+}
+
 /// A list item of `list`, as `SP.Data.<EntityTypeName>Item`, with its field values as
-/// properties.
-pub fn list_item(list: &List, item: &ListItem, path: Option<String>) -> Entity<Key> {
+/// properties named as SharePoint's OData names them ([`odata_name`]). `columns` are field
+/// names other items of the same answer have.
+pub fn list_item(list: &List, view: &ItemView, columns: &[String], path: Option<String>) -> Entity<Key> {
+    let item = &view.item;
     let type_name = list_item_type(list);
     let is_folder = item.folder_id.is_some();
     let mut props = vec![
@@ -496,13 +574,10 @@ pub fn list_item(list: &List, item: &ListItem, path: Option<String>) -> Entity<K
         Prop::new("ServerRedirectedEmbedUrl", ""),
         Prop::new("ContentTypeId", item.content_type_id.clone()),
     ];
-    let reserved = ["Id", "ID", "ContentTypeId", "Modified", "Created", "AuthorId", "EditorId", "GUID"];
-    for (name, value) in &item.fields {
-        if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
-            continue;
-        }
-        props.push(Prop::new(name.clone(), value.clone().map_or(Value::Null, Value::from)));
+    for (name, value) in shown_fields(item, columns) {
+        props.push(Prop::new(odata_name(&name), value));
     }
+    let comments = item.fields.iter().find(|(n, _)| n == "_ModerationComments").and_then(|(_, v)| v.clone());
     props.extend([
         Prop::new("ID", item.id),
         Prop::new("Modified", date(item.modified)),
@@ -510,26 +585,138 @@ pub fn list_item(list: &List, item: &ListItem, path: Option<String>) -> Entity<K
         Prop::new("AuthorId", item.author_id),
         Prop::new("EditorId", item.editor_id),
         Prop::new("OData__UIVersionString", version_label(item.version)),
-        Prop::new("Attachments", false),
+        Prop::new("Attachments", view.has_attachments),
         Prop::new("GUID", item.unique_id.to_string()),
+        // Lists here never turn on content approval (`EnableModeration` is false), and
+        // SharePoint then keeps these two out of the default set.
+        Prop::new("OData__ModerationStatus", item.moderation_status).on_select(),
+        Prop::new("OData__ModerationComments", comments).on_select(),
+        Prop::new("OData__UIVersion", item.version).on_select(),
+        // An item without a file or folder is named `<id>_.000` in its list's root folder.
+        Prop::new("FileLeafRef", view.leaf.clone().unwrap_or_else(|| format!("{}_.000", item.id))).on_select(),
+        Prop::new("FileRef", view.url.clone().unwrap_or_else(|| format!("{}/{}_.000", list.url, item.id))).on_select(),
+        Prop::new("FSObjType", if is_folder { 1 } else { 0 }).on_select(),
+        Prop::lookup("Author"),
+        Prop::lookup("Editor"),
     ]);
     Entity {
         key: Key::ListItem { list_id: list.id, id: item.id },
         set: format!("{}s", type_name.replacen("SP.Data.", "SP.ListData.", 1)).into(),
         type_name: type_name.into(),
-        path: path.unwrap_or_else(|| format!("{}/Items({})", list_path(list.id), item.id)),
+        path: path.unwrap_or_else(|| item_path(list.id, item.id)),
         etag: Some(format!("\"{}\"", item.version / 512)),
-        navs: &[
-            "FirstUniqueAncestorSecurableObject",
-            "RoleAssignments",
-            "ContentType",
-            "File",
-            "Folder",
-            "ParentList",
-            "Versions",
-        ],
+        navs: ITEM_NAVS,
         props,
     }
+}
+
+pub fn item_path(list_id: Uuid, id: i64) -> String {
+    format!("{}/Items({id})", list_path(list_id))
+}
+
+/// `SP.ListItemVersion`: the current state of an item (`version` `None`) or an earlier one,
+/// with the field values of that version. `editor` is the user who saved it.
+pub fn item_version(list: &List, view: &ItemView, version: Option<&ItemVersion>, editor: Option<&User>) -> Entity<Key> {
+    let item = &view.item;
+    let (number, created, fields) = match version {
+        Some(v) => (v.version, v.created, v.fields.clone()),
+        None => (item.version, item.modified, item.fields.clone()),
+    };
+    let mut props = vec![
+        Prop::new("Created", date(created)),
+        Prop::new("IsCurrentVersion", version.is_none()),
+        Prop::new("VersionId", number),
+        Prop::new("VersionLabel", version_label(number)),
+    ];
+    let shown = ListItem { fields, ..item.clone() };
+    for (name, value) in shown_fields(&shown, &[]) {
+        props.push(Prop::new(odata_name(&name), value));
+    }
+    props.extend([
+        Prop::new("ID", item.id),
+        Prop::new("Modified", date(created)),
+        Prop::new("OData__UIVersionString", version_label(number)),
+    ]);
+    if let Some(user) = editor {
+        props.push(Prop::complex(
+            "Editor",
+            "SP.FieldUserValue",
+            vec![
+                ("LookupId", user.id.into()),
+                ("LookupValue", user.title.clone().into()),
+                ("Email", user.email.clone().into()),
+            ],
+        ));
+    }
+    Entity {
+        key: Key::ListItemVersion { list_id: list.id, id: item.id, version: number },
+        type_name: "SP.ListItemVersion".into(),
+        set: "SP.ApiData.ListItemVersions".into(),
+        path: format!("{}/Versions({number})", item_path(list.id, item.id)),
+        etag: None,
+        navs: &["CreatedBy", "Fields", "FileVersion"],
+        props,
+    }
+}
+
+/// `SP.Attachment`: a file attached to a list item, under `<list>/Attachments/<id>/`.
+pub fn attachment(list: &List, item_id: i64, attachment: &Attachment) -> Entity<Key> {
+    let url = format!("{}/Attachments/{item_id}/{}", list.url, attachment.file_name);
+    let quoted = attachment.file_name.replace('\'', "''");
+    Entity {
+        key: Key::Attachment { list_id: list.id, id: item_id },
+        type_name: "SP.Attachment".into(),
+        set: "SP.ApiData.Attachments".into(),
+        path: format!("{}/AttachmentFiles('{quoted}')", item_path(list.id, item_id)),
+        etag: None,
+        navs: &[],
+        props: vec![
+            Prop::new("FileName", attachment.file_name.clone()),
+            resource_path("FileNameAsPath", &attachment.file_name),
+            resource_path("ServerRelativePath", &url),
+            Prop::new("ServerRelativeUrl", url),
+        ],
+    }
+}
+
+/// A person field's value when expanded (`$expand=Author`): the user's row in the site's
+/// user information list.
+pub fn user_info(user: &User) -> Entity<Key> {
+    Entity {
+        key: Key::UserInfo { id: user.id },
+        type_name: "SP.Data.UserInfoItem".into(),
+        set: "SP.Data.UserInfoItems".into(),
+        path: format!("Web/SiteUserInfoList/Items({})", user.id),
+        etag: None,
+        navs: &[],
+        props: vec![
+            Prop::new("Id", user.id),
+            Prop::new("ID", user.id),
+            Prop::new("Title", user.title.clone()),
+            Prop::new("Name", user.login_name.clone()),
+            Prop::new("EMail", user.email.clone()),
+            Prop::new("UserName", principal_name(user)),
+            Prop::new("IsSiteAdmin", user.is_site_admin),
+        ],
+    }
+}
+
+/// The name a field has in SharePoint's REST answers: characters other than letters, digits
+/// and `_` become `_xHHHH_` (as internal names spell a space `_x0020_`), and a name starting
+/// with `_` gets the prefix `OData_` (`_ModerationStatus` → `OData__ModerationStatus`).
+pub fn odata_name(internal: &str) -> String {
+    let mut out = String::with_capacity(internal.len());
+    if internal.starts_with('_') {
+        out.push_str("OData_");
+    }
+    for c in internal.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            out.push(c);
+        } else {
+            out.push_str(&format!("_x{:04x}_", c as u32));
+        }
+    }
+    out
 }
 
 /// `ListItemEntityTypeFullName` of a list, e.g. `SP.Data.Shared_x0020_DocumentsItem`.
@@ -555,7 +742,8 @@ pub fn user(site_id: Uuid, user: &User, path: String) -> Entity<Key> {
         Prop::new("IsEmailAuthenticationGuestUser", false),
         Prop::new("IsShareByEmailGuestUser", false),
         Prop::new("IsSiteAdmin", user.is_site_admin),
-        Prop::new("UserPrincipalName", Value::Null),
+        Prop::new("UserId", Value::Null),
+        Prop::new("UserPrincipalName", principal_name(user)),
     ];
     Entity {
         key: Key::User { site_id, id: user.id },
@@ -565,6 +753,15 @@ pub fn user(site_id: Uuid, user: &User, path: String) -> Entity<Key> {
         etag: None,
         navs: &["Alerts", "Groups"],
         props,
+    }
+}
+
+/// A user's UPN, for logins that name one (`i:0#.f|membership|ada@contoso.com`).
+fn principal_name(user: &User) -> Value {
+    if crate::package::values::names_an_upn(&user.login_name) {
+        crate::package::values::login_account(&user.login_name).into()
+    } else {
+        Value::Null
     }
 }
 
@@ -633,6 +830,9 @@ mod tests {
     fn names_and_dates() {
         assert_eq!(xml_name("Shared Documents"), "Shared_x0020_Documents");
         assert_eq!(xml_name("a_b"), "a_x005f_b");
+        assert_eq!(odata_name("_ModerationStatus"), "OData__ModerationStatus");
+        assert_eq!(odata_name("My Field"), "My_x0020_Field");
+        assert_eq!(odata_name("My_x0020_Field"), "My_x0020_Field");
         let at = datetime!(2026-11-25 01:02:03.456 UTC);
         assert_eq!(date(at), "2026-11-25T01:02:03Z");
         assert_eq!(local_date(at), "2026-11-25T01:02:03.456");

@@ -4,6 +4,7 @@
 //! `_api` segment (any letter case), finds the web the prefix names, parses the rest as an
 //! OData path, and walks it through the site model.
 
+mod collection;
 mod contextinfo;
 pub mod entities;
 mod migration;
@@ -104,7 +105,7 @@ async fn serve(
             .map_err(|e| SpError::invalid_body(&e.to_string()))?;
         let reply = migration::call(state, &target, &method, signature, call, &body, request_id).await?;
         let api_base = target.api_base();
-        let no_expansion = |_: &odata::Entity<Key>, nav: &'static str| Err(SpError::not_implemented(nav));
+        let no_expansion = |_: &odata::Entity<Key>, nav: &str| Err(SpError::not_implemented(nav));
         return Renderer { format, api_base: &api_base, options: &options, expand: &no_expansion }
             .render(reply)
             .map(Served::Json);
@@ -114,12 +115,12 @@ async fn serve(
     state
         .store
         .call(move |db| {
-            let reply = match dispatch(db, &target, &method, &segments)? {
+            let reply = match dispatch(db, &target, &method, &segments, &options)? {
                 Outcome::Reply(reply) => reply,
                 Outcome::Content { sha256, size } => return Ok(Served::Content { sha256, size }),
             };
             let api_base = target.api_base();
-            let expand = |entity: &odata::Entity<Key>, nav: &'static str| resolve::expand(db, &target, entity, nav);
+            let expand = |entity: &odata::Entity<Key>, nav: &str| resolve::expand(db, &target, entity, nav);
             Renderer { format, api_base: &api_base, options: &options, expand: &expand }.render(reply).map(Served::Json)
         })
         .await
@@ -129,7 +130,13 @@ async fn serve(
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Maps a parsed path to what it names.
-fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> Result<Outcome, SpError> {
+fn dispatch(
+    db: &Db,
+    target: &Target,
+    method: &Method,
+    segments: &[Segment],
+    options: &QueryOptions,
+) -> Result<Outcome, SpError> {
     let Some((first, rest)) = segments.split_first() else {
         return Err(SpError::not_implemented("the /_api service document"));
     };
@@ -154,7 +161,7 @@ fn dispatch(db: &Db, target: &Target, method: &Method, segments: &[Segment]) -> 
         let last = segments.last().map_or("", |s| s.name.as_str());
         return Err(SpError::wrong_method(method.as_str(), last));
     }
-    resolve::outcome(db, target, resource)
+    resolve::outcome(db, target, resource, options)
 }
 
 /// A file body from the content store, streamed.
@@ -231,6 +238,103 @@ pub fn error_response(format: Format, error: &SpError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// Answers a GET on the default site of a store, as `serve` would, without HTTP; a file
+    /// body comes back as its hash and size.
+    fn read(store: &crate::site::Store, path: &str, query: &str, format: Format) -> Result<Value, SpError> {
+        store.blocking(|db| {
+            let (site, web) = db.web_by_url("/sites/dev")?.expect("the default site");
+            let target = Target { origin: "http://h".into(), site, web };
+            let segments = path::parse(path).expect("a valid path");
+            let options = QueryOptions::from_query(Some(query));
+            match dispatch(db, &target, &Method::GET, &segments, &options)? {
+                Outcome::Reply(reply) => {
+                    let api_base = target.api_base();
+                    let expand = |e: &odata::Entity<Key>, nav: &str| resolve::expand(db, &target, e, nav);
+                    Renderer { format, api_base: &api_base, options: &options, expand: &expand }.render(reply)
+                }
+                Outcome::Content { sha256, size } => Ok(json!({ "sha256": sha256, "size": size })),
+            }
+        })
+    }
+
+    #[test]
+    fn item_versions_newest_first_with_the_fields_of_each() {
+        let (store, _) = crate::site::items::tests::store_with_items();
+        let items = "web/lists/getbytitle('Documents')/items(1)";
+        let versions = read(&store, &format!("{items}/Versions"), "", Format::NoMetadata).unwrap();
+        let versions = versions["value"].as_array().unwrap();
+        let labels: Vec<_> = versions.iter().map(|v| (v["VersionId"].clone(), v["VersionLabel"].clone())).collect();
+        assert_eq!(labels, [(json!(1024), json!("2.0")), (json!(512), json!("1.0"))]);
+        assert_eq!(
+            (versions[0]["IsCurrentVersion"].as_bool(), versions[0]["Title"].as_str()),
+            (Some(true), Some("item 1"))
+        );
+        let old = &versions[1];
+        assert_eq!((old["IsCurrentVersion"].as_bool(), old["Title"].as_str()), (Some(false), Some("first")));
+        assert_eq!((old["Count"].as_str(), old["Created"].as_str()), (Some("3"), Some("2024-02-01T10:00:00Z")));
+        assert_eq!(old["Editor"], json!({ "LookupId": 1073741823, "LookupValue": "System Account", "Email": "" }));
+
+        for path in [format!("{items}/Versions(512)"), format!("{items}/versions/GetById(512)")] {
+            let version = read(&store, &path, "", Format::Verbose).unwrap();
+            assert_eq!(version["d"]["__metadata"]["type"], "SP.ListItemVersion", "{path}");
+            assert_eq!(version["d"]["Title"], "first", "{path}");
+        }
+        let creator = read(&store, &format!("{items}/Versions(512)/CreatedBy"), "", Format::NoMetadata).unwrap();
+        assert_eq!(creator["LoginName"], "SHAREPOINT\\system");
+        let missing = read(&store, &format!("{items}/Versions(1536)"), "", Format::NoMetadata).unwrap_err();
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        let filtered =
+            read(&store, &format!("{items}/Versions"), "$filter=IsCurrentVersion eq false", Format::NoMetadata);
+        assert_eq!(filtered.unwrap()["value"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn attachments_are_listed_and_served() {
+        let (store, _) = crate::site::items::tests::store_with_items();
+        let items = "web/lists/getbytitle('Documents')/items";
+        let files = read(&store, &format!("{items}(1)/AttachmentFiles"), "", Format::Verbose).unwrap();
+        let files = files["d"]["results"].as_array().unwrap();
+        assert_eq!(files.iter().map(|f| f["FileName"].as_str().unwrap()).collect::<Vec<_>>(), ["A.txt", "b.txt"]);
+        assert_eq!(files[0]["ServerRelativeUrl"], "/sites/dev/Shared Documents/Attachments/1/A.txt");
+        assert_eq!(files[0]["__metadata"]["type"], "SP.Attachment");
+        for path in [
+            format!("{items}(1)/AttachmentFiles('a.txt')/$value"),
+            format!("{items}(1)/AttachmentFiles/GetByFileName('B.TXT')/$value"),
+        ] {
+            assert_eq!(
+                read(&store, &path, "", Format::Minimal).unwrap(),
+                json!({ "sha256": "abc", "size": 5 }),
+                "{path}"
+            );
+        }
+        let missing = read(&store, &format!("{items}(1)/AttachmentFiles('c.txt')"), "", Format::Minimal).unwrap_err();
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+        let all = read(&store, items, "$select=Id,Attachments", Format::NoMetadata).unwrap();
+        let flags: Vec<_> = all["value"].as_array().unwrap().iter().map(|i| i["Attachments"].clone()).collect();
+        assert_eq!(flags, [json!(true), json!(false), json!(false)]);
+        let expanded =
+            read(&store, &format!("{items}(1)"), "$expand=AttachmentFiles,Versions", Format::NoMetadata).unwrap();
+        assert_eq!(expanded["AttachmentFiles"].as_array().unwrap().len(), 2);
+        assert_eq!(expanded["Versions"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn b125_item_fields_by_odata_name_and_moderation_status() {
+        let (store, _) = crate::site::items::tests::store_with_items();
+        let item = read(&store, "web/lists/getbytitle('Documents')/items(2)", "", Format::NoMetadata).unwrap();
+        assert_eq!((item["Title"].as_str(), item.get("My_x0020_Field")), (Some("item 2"), Some(&Value::Null)));
+        assert!(item.get("OData__ModerationStatus").is_none(), "not in the default set without content approval");
+        let selected = read(
+            &store,
+            "web/lists/getbytitle('Documents')/items(2)",
+            "$select=OData__ModerationStatus,OData__ModerationComments",
+            Format::NoMetadata,
+        );
+        assert_eq!(selected.unwrap(), json!({ "OData__ModerationStatus": 2, "OData__ModerationComments": null }));
+    }
 
     #[test]
     fn splits_at_the_api_segment_in_any_case() {

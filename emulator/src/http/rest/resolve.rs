@@ -4,12 +4,15 @@
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::collection;
 use super::entities::{self, Key, Target};
 use crate::http::error::SpError;
 use crate::http::odata::path::{Literal, Segment};
+use crate::http::odata::query::QueryOptions;
 use crate::http::odata::{Entity, Expanded, PropValue, Reply};
 use crate::site::Db;
-use crate::site::model::{File, FileVersion, Folder, List, ListItem, SiteCollection, User, Web};
+use crate::site::items::{Attachment, ItemVersion, ItemView, UserKey};
+use crate::site::model::{File, FileVersion, Folder, List, SYSTEM_ACCOUNT_ID, SiteCollection, User, Web};
 
 /// What a path prefix has reached.
 pub enum Resource {
@@ -17,14 +20,24 @@ pub enum Resource {
     Web(Web),
     Lists(Web),
     List(List),
-    Item(List, ListItem),
+    Items(List),
+    Item(Box<(List, ItemView)>),
+    /// An item's versions, the current one included.
+    ItemVersions(Box<(List, ItemView)>),
+    /// One version of an item; `None` is the current one.
+    ItemVersion(Box<(List, ItemView, Option<ItemVersion>)>),
+    Attachments(Box<(List, ItemView)>),
+    Attachment(Box<(List, ItemView, Attachment)>),
     Folder(Folder),
     Files(Folder),
     Folders(Folder),
     File(File),
     Versions(File),
     Version(File, FileVersion),
+    SiteUsers(Uuid),
     User(User),
+    /// A user as the value of a person field.
+    UserInfo(User),
     /// A file body (`$value`).
     Content {
         sha256: String,
@@ -71,17 +84,44 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             if seg.is("ParentWeb") && plain {
                 return web_by_id(db, list.web_id);
             }
-            if (seg.is("Items") && seg.args.is_some()) || seg.is("GetItemById") {
-                let id = integer(single_literal(seg)?, name)?;
-                return match db.list_item(list.id, id)? {
-                    Some(item) => Ok(Resource::Item(list, item)),
-                    None => Err(SpError::item_not_found()),
-                };
+            if seg.is("Items") && plain {
+                return Ok(Resource::Items(list));
+            }
+            if seg.is("Items") || seg.is("GetItemById") {
+                return item_by_id(db, list, integer(single_literal(seg)?, name)?);
             }
             let web_url = web_url_of(db, list.web_id)?;
             property_or_missing(entities::list(&list, &web_url), seg)
         }
-        Resource::Item(list, item) => {
+        Resource::Items(list) => {
+            if seg.is("GetById") {
+                return item_by_id(db, list, integer(single_literal(seg)?, name)?);
+            }
+            Err(SpError::resource_not_found(name))
+        }
+        Resource::Item(boxed) => {
+            let (list, view) = *boxed;
+            let item = &view.item;
+            if seg.is("Versions") {
+                return match seg.args.as_deref() {
+                    None => Ok(Resource::ItemVersions(Box::new((list, view)))),
+                    Some([arg]) => item_version_of(db, list, view, integer(&arg.value, name)?),
+                    Some(_) => Err(SpError::invalid_expression(name)),
+                };
+            }
+            if seg.is("AttachmentFiles") {
+                return match seg.args.as_deref() {
+                    None => Ok(Resource::Attachments(Box::new((list, view)))),
+                    Some(_) => attachment_of(db, list, view, &single_text(seg)?),
+                };
+            }
+            if (seg.is("Author") || seg.is("Editor")) && plain {
+                let id = if seg.is("Author") { item.author_id } else { item.editor_id };
+                return Ok(match user_of(db, t.site.id, id)? {
+                    Resource::User(user) => Resource::UserInfo(user),
+                    other => other,
+                });
+            }
             if seg.is("File") && plain {
                 return match item.file_id {
                     Some(id) => file_by_id(db, id),
@@ -97,7 +137,49 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             if seg.is("ParentList") && plain {
                 return Ok(Resource::List(list));
             }
-            property_or_missing(entities::list_item(&list, &item, None), seg)
+            property_or_missing(entities::list_item(&list, &view, &[], None), seg)
+        }
+        Resource::ItemVersions(boxed) => {
+            let (list, view) = *boxed;
+            if seg.is("GetById") {
+                return item_version_of(db, list, view, integer(single_literal(seg)?, name)?);
+            }
+            Err(SpError::resource_not_found(name))
+        }
+        Resource::ItemVersion(boxed) => {
+            let (list, view, version) = *boxed;
+            if seg.is("CreatedBy") && plain {
+                let editor = version.as_ref().map_or(view.item.editor_id, |v| v.editor_id);
+                return user_of(db, t.site.id, editor);
+            }
+            let editor = editor_of(db, t, &view, version.as_ref())?;
+            property_or_missing(entities::item_version(&list, &view, version.as_ref(), editor.as_ref()), seg)
+        }
+        Resource::Attachments(boxed) => {
+            let (list, view) = *boxed;
+            if seg.is("GetByFileName") {
+                return attachment_of(db, list, view, &single_text(seg)?);
+            }
+            Err(SpError::resource_not_found(name))
+        }
+        Resource::Attachment(boxed) => {
+            let (list, view, attachment) = *boxed;
+            if seg.is("$value") && plain {
+                return Ok(Resource::Content { sha256: attachment.content_sha256, size: attachment.size });
+            }
+            property_or_missing(entities::attachment(&list, view.item.id, &attachment), seg)
+        }
+        Resource::SiteUsers(site_id) => {
+            let found = if seg.is("GetById") {
+                db.user(site_id, integer(single_literal(seg)?, name)?)?.filter(|u| !u.is_deleted)
+            } else if seg.is("GetByLoginName") {
+                db.site_user_by(site_id, UserKey::Login, &single_text(seg)?)?
+            } else if seg.is("GetByEmail") {
+                db.site_user_by(site_id, UserKey::Email, &single_text(seg)?)?
+            } else {
+                return Err(SpError::resource_not_found(name));
+            };
+            found.map(Resource::User).ok_or_else(SpError::user_not_found)
         }
         Resource::Folder(folder) => {
             if seg.is("Files") && plain {
@@ -167,6 +249,7 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             property_or_missing(entities::file_version(&file, &version, &entities::file_path(&file.url)), seg)
         }
         Resource::User(user) => property_or_missing(entities::user(t.site.id, &user, String::new()), seg),
+        Resource::UserInfo(user) => property_or_missing(entities::user_info(&user), seg),
         Resource::Content { .. } | Resource::Value { .. } | Resource::Null => Err(SpError::resource_not_found(name)),
     }
 }
@@ -206,6 +289,13 @@ fn web_step(db: &Db, t: &Target, web: Web, seg: &Segment) -> Result<Resource, Sp
             None => Err(SpError::file_not_found(&id.to_string())),
         };
     }
+    if seg.is("SiteUsers") && plain {
+        return Ok(Resource::SiteUsers(t.site.id));
+    }
+    if seg.is("CurrentUser") && plain {
+        // The emulator knows no caller identity; every call acts as System Account.
+        return user_of(db, t.site.id, Some(SYSTEM_ACCOUNT_ID));
+    }
     if seg.is("GetUserById") {
         let id = integer(single_literal(seg)?, name)?;
         return match db.user(t.site.id, id)? {
@@ -222,10 +312,11 @@ pub enum Outcome {
     Content { sha256: String, size: i64 },
 }
 
-/// Turns the final resource into a reply.
-pub fn outcome(db: &Db, t: &Target, resource: Resource) -> Result<Outcome, SpError> {
-    if let Some((set, items)) = members(db, &resource)? {
-        return Ok(Outcome::Reply(Reply::Collection { set, items }));
+/// Turns the final resource into a reply; collections are filtered, ordered and paged by the
+/// request's query options.
+pub fn outcome(db: &Db, t: &Target, resource: Resource, options: &QueryOptions) -> Result<Outcome, SpError> {
+    if let Some(members) = members(db, t, &resource)? {
+        return Ok(Outcome::Reply(collection::answer(members, options, &t.api_base())?));
     }
     match resource {
         Resource::Content { sha256, size } => Ok(Outcome::Content { sha256, size }),
@@ -244,7 +335,13 @@ pub fn entity(db: &Db, t: &Target, resource: &Resource, path: Option<String>) ->
         Resource::Site(site) => entities::site(t, site, path),
         Resource::Web(web) => entities::web(t, web, path),
         Resource::List(list) => entities::list(list, &web_url_of(db, list.web_id)?),
-        Resource::Item(list, item) => entities::list_item(list, item, path),
+        Resource::Item(boxed) => entities::list_item(&boxed.0, &boxed.1, &[], path),
+        Resource::ItemVersion(boxed) => {
+            let (list, view, version) = &**boxed;
+            let editor = editor_of(db, t, view, version.as_ref())?;
+            entities::item_version(list, view, version.as_ref(), editor.as_ref())
+        }
+        Resource::Attachment(boxed) => entities::attachment(&boxed.0, boxed.1.item.id, &boxed.2),
         Resource::Folder(folder) => entities::folder(folder, path),
         Resource::File(file) => entities::file(file, path),
         Resource::Version(file, version) => entities::file_version(file, version, &entities::file_path(&file.url)),
@@ -252,19 +349,20 @@ pub fn entity(db: &Db, t: &Target, resource: &Resource, path: Option<String>) ->
             let path = path.unwrap_or_else(|| format!("Web/GetUserById({})", user.id));
             entities::user(t.site.id, user, path)
         }
+        Resource::UserInfo(user) => entities::user_info(user),
         _ => return Ok(None),
     }))
 }
 
 /// Expands `nav` of `parent` by stepping into it as if it had been in the URL.
-pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> Result<Expanded<Key>, SpError> {
+pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &str) -> Result<Expanded<Key>, SpError> {
     let Some(from) = resource_of(db, t, parent.key)? else {
         return Ok(Expanded::Null);
     };
     let reached = step(db, t, from, &Segment { name: nav.to_string(), args: None })?;
     let path = format!("{}/{nav}", parent.path);
-    if let Some((_, items)) = members(db, &reached)? {
-        return Ok(Expanded::Many(items));
+    if let Some(members) = members(db, t, &reached)? {
+        return Ok(Expanded::Many(members.items));
     }
     Ok(match reached {
         Resource::Value { .. } | Resource::Content { .. } => return Err(SpError::not_implemented(&path)),
@@ -275,22 +373,61 @@ pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> R
     })
 }
 
-/// A collection's entity set name and its members.
-type Members = (&'static str, Vec<Entity<Key>>);
-
-/// A collection resource's entity set and members; `None` for any other resource.
-fn members(db: &Db, resource: &Resource) -> Result<Option<Members>, SpError> {
+/// A collection resource's members; `None` for any other resource.
+fn members(db: &Db, t: &Target, resource: &Resource) -> Result<Option<collection::Members>, SpError> {
+    use collection::Members;
     Ok(Some(match resource {
         Resource::Lists(web) => {
-            ("SP.ApiData.Lists", db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect())
+            Members::plain("SP.ApiData.Lists", db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)))
         }
         Resource::Files(folder) => {
-            ("SP.ApiData.Files12", db.files_in(folder.id)?.iter().map(|f| entities::file(f, None)).collect())
+            Members::plain("SP.ApiData.Files12", db.files_in(folder.id)?.iter().map(|f| entities::file(f, None)))
         }
         Resource::Folders(folder) => {
-            ("SP.ApiData.Folders1", db.folders_in(folder.id)?.iter().map(|f| entities::folder(f, None)).collect())
+            Members::plain("SP.ApiData.Folders1", db.folders_in(folder.id)?.iter().map(|f| entities::folder(f, None)))
         }
-        Resource::Versions(file) => ("SP.ApiData.FileVersions", history(db, file)?),
+        Resource::Versions(file) => Members::plain("SP.ApiData.FileVersions", history(db, file)?),
+        Resource::Items(list) => {
+            let views = db.list_items(list.id)?;
+            let mut columns: Vec<String> =
+                views.iter().flat_map(|v| v.item.fields.iter().map(|(n, _)| n.clone())).collect();
+            columns.sort();
+            columns.dedup();
+            let items = views.iter().map(|v| entities::list_item(list, v, &columns, None)).collect();
+            Members::list_items(
+                entities::list_item_type(list),
+                items,
+                format!("{}/Items", entities::list_path(list.id)),
+            )
+        }
+        Resource::ItemVersions(boxed) => {
+            let (list, view) = &**boxed;
+            // Newest first, the current version at the top, as SharePoint lists them.
+            let mut versions = vec![entities::item_version(list, view, None, editor_of(db, t, view, None)?.as_ref())];
+            for version in db.item_versions(list.id, view.item.id)?.iter().rev() {
+                if version.version == view.item.version {
+                    continue;
+                }
+                let editor = editor_of(db, t, view, Some(version))?;
+                versions.push(entities::item_version(list, view, Some(version), editor.as_ref()));
+            }
+            Members::plain("SP.ApiData.ListItemVersions", versions)
+        }
+        Resource::Attachments(boxed) => {
+            let (list, view) = &**boxed;
+            let attachments = db.attachments(list.id, view.item.id)?;
+            Members::plain(
+                "SP.ApiData.Attachments",
+                attachments.iter().map(|a| entities::attachment(list, view.item.id, a)),
+            )
+        }
+        Resource::SiteUsers(site_id) => {
+            let users = db.site_users(*site_id)?;
+            Members::plain(
+                "SP.ApiData.Users",
+                users.iter().map(|u| entities::user(*site_id, u, format!("Web/GetUserById({})", u.id))),
+            )
+        }
         _ => return Ok(None),
     }))
 }
@@ -310,8 +447,13 @@ fn resource_of(db: &Db, t: &Target, key: Key) -> Result<Option<Resource>, SpErro
             Resource::Null => None,
             item => Some(item),
         },
+        Key::ListItemVersion { list_id, id, version } => match item_of(db, Some(list_id), Some(id))? {
+            Resource::Item(boxed) => Some(item_version_of(db, boxed.0, boxed.1, version)?),
+            _ => None,
+        },
         Key::User { id, .. } => db.user(t.site.id, id)?.map(Resource::User),
-        Key::MigrationJobStatus(_) => None,
+        Key::UserInfo { id } => db.user(t.site.id, id)?.map(Resource::UserInfo),
+        Key::Attachment { .. } | Key::MigrationJobStatus(_) => None,
     })
 }
 
@@ -371,10 +513,44 @@ fn file_by_url(db: &Db, url: &str) -> Result<Resource, SpError> {
 
 fn item_of(db: &Db, list: Option<Uuid>, item: Option<i64>) -> Result<Resource, SpError> {
     let (Some(list_id), Some(id)) = (list, item) else { return Ok(Resource::Null) };
-    match (db.list_anywhere(list_id)?, db.list_item(list_id, id)?) {
-        (Some(list), Some(item)) => Ok(Resource::Item(list, item)),
+    match (db.list_anywhere(list_id)?, db.item_view(list_id, id)?) {
+        (Some(list), Some(view)) => Ok(Resource::Item(Box::new((list, view)))),
         _ => Ok(Resource::Null),
     }
+}
+
+fn item_by_id(db: &Db, list: List, id: i64) -> Result<Resource, SpError> {
+    match db.item_view(list.id, id)? {
+        Some(view) => Ok(Resource::Item(Box::new((list, view)))),
+        None => Err(SpError::item_not_found()),
+    }
+}
+
+/// Version `number` of an item: the current one or one from its history.
+fn item_version_of(db: &Db, list: List, view: ItemView, number: i64) -> Result<Resource, SpError> {
+    if number == view.item.version {
+        return Ok(Resource::ItemVersion(Box::new((list, view, None))));
+    }
+    match db.item_versions(list.id, view.item.id)?.into_iter().find(|v| v.version == number) {
+        Some(version) => Ok(Resource::ItemVersion(Box::new((list, view, Some(version))))),
+        None => Err(SpError::item_not_found()),
+    }
+}
+
+fn attachment_of(db: &Db, list: List, view: ItemView, name: &str) -> Result<Resource, SpError> {
+    match db.attachments(list.id, view.item.id)?.into_iter().find(|a| a.file_name.eq_ignore_ascii_case(name)) {
+        Some(attachment) => Ok(Resource::Attachment(Box::new((list, view, attachment)))),
+        None => Err(SpError::file_not_found(&format!("{}/Attachments/{}/{name}", list.url, view.item.id))),
+    }
+}
+
+/// Who saved a version of an item (the current one for `None`).
+fn editor_of(db: &Db, t: &Target, view: &ItemView, version: Option<&ItemVersion>) -> Result<Option<User>, SpError> {
+    let id = version.map_or(view.item.editor_id, |v| v.editor_id);
+    Ok(match id {
+        Some(id) => db.user(t.site.id, id)?,
+        None => None,
+    })
 }
 
 fn version_of(db: &Db, file: File, version: i64) -> Result<Resource, SpError> {
