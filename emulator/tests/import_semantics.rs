@@ -237,6 +237,25 @@ async fn b120_b122_b125_b126_b127_item_history_attachments_moderation_and_receiv
     assert_eq!(receivers.len(), 1);
     assert_eq!(receivers[0].attributes["Type"], "ItemUpdated");
     assert!(!called.await.unwrap(), "an event receiver was called during the import");
+
+    // What a tool reads back over REST.
+    let item = format!("lists(guid'{LIBRARY}')/items(9001)");
+    let status = get(&h, &format!("{item}?$select=OData__ModerationStatus,OData__ModerationComments")).await.body;
+    assert_eq!(
+        (&status["OData__ModerationStatus"], &status["OData__ModerationComments"]),
+        (&json!(2), &json!("Needs a second look"))
+    );
+    let versions = get(&h, &format!("{item}/Versions")).await.body;
+    let labels: Vec<(&str, &str)> = versions["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["VersionLabel"].as_str().unwrap(), v["Title"].as_str().unwrap()))
+        .collect();
+    assert_eq!(labels, [("2.0", "Hello"), ("1.0", "Hello, first")]);
+    let attachment = format!("/sites/dev/_api/web/{item}/AttachmentFiles('note.txt')/$value");
+    let response = h.t.client.get(h.t.url(&attachment)).header("authorization", "Bearer t").send().await.unwrap();
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"attached to hello");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -625,4 +644,13 @@ async fn b122_field_values_are_kept_in_the_form_of_their_type() {
     assert_eq!(value("Owner"), robert.to_string(), "the package's user 1 is the site's Robert");
     assert_eq!(value("Reviewers"), format!("{robert};#1073741823"), "an undefined user is System Account");
     assert!(types.contains(&("Due".into(), "DateTime".into())), "{types:?}");
+
+    // Over REST each value has its type's JSON form; person fields are `<Name>Id`.
+    let item = get(&h, &format!("lists(guid'{LIBRARY}')/items(9001)")).await.body;
+    let shown: Vec<&Value> = ["Budget", "Signed", "Due", "OwnerId", "ReviewersId"].iter().map(|n| &item[n]).collect();
+    assert_eq!(
+        shown,
+        [&json!(1250.5), &json!(true), &json!("2024-05-01T08:30:00Z"), &json!(robert), &json!([robert, 1073741823])],
+        "{item}"
+    );
 }

@@ -18,6 +18,8 @@ pub struct ItemView {
     pub has_attachments: bool,
     pub url: Option<String>,
     pub leaf: Option<String>,
+    /// The package's `Type` of the fields that had one (`Number`, `User`…), by name.
+    pub field_types: Vec<(String, String)>,
 }
 
 /// An earlier version of an item, from `list_item_versions`.
@@ -51,18 +53,22 @@ impl Db {
             format!("{ITEM_COLUMNS}{VIEW_COLUMNS} FROM list_items{VIEW_JOINS} WHERE i.list_id = ?1 ORDER BY i.id");
         let mut views: Vec<ItemView> =
             self.conn.prepare(&sql)?.query_map([&list], view_row)?.collect::<Result<_, _>>()?;
-        let mut statement = self
-            .conn
-            .prepare("SELECT item_id, name, value FROM list_item_fields WHERE list_id = ?1 ORDER BY item_id, name")?;
-        let rows = statement.query_map([&list], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut statement = self.conn.prepare(
+            "SELECT item_id, name, value, field_type FROM list_item_fields WHERE list_id = ?1 ORDER BY item_id, name",
+        )?;
+        let rows = statement
+            .query_map([&list], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<String>>(3)?)))?;
         // Both queries are in id order, so fields are dealt out in one walk.
         let mut at = 0;
         for row in rows {
-            let (item_id, name, value): (i64, String, Option<String>) = row?;
+            let (item_id, name, value, field_type): (i64, String, Option<String>, Option<String>) = row?;
             while at < views.len() && views[at].item.id < item_id {
                 at += 1;
             }
             if let Some(view) = views.get_mut(at).filter(|v| v.item.id == item_id) {
+                if let Some(field_type) = field_type {
+                    view.field_types.push((name.clone(), field_type));
+                }
                 view.item.fields.push((name, value));
             }
         }
@@ -81,6 +87,7 @@ impl Db {
             .prepare("SELECT name, value FROM list_item_fields WHERE list_id = ?1 AND item_id = ?2 ORDER BY name")?;
         let rows = statement.query_map(params![list_id.to_string(), id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         view.item.fields = rows.collect::<Result<_, _>>()?;
+        view.field_types = self.field_types(list_id, id)?;
         Ok(Some(view))
     }
 
@@ -158,7 +165,13 @@ const ITEM_COLUMNS: &str =
            i.editor_id, i.created, i.modified, i.moderation_status, i.version, i.parent_folder_id";
 
 fn view_row(r: &Row<'_>) -> rusqlite::Result<ItemView> {
-    Ok(ItemView { item: item_row(r)?, has_attachments: r.get(13)?, url: r.get(14)?, leaf: r.get(15)? })
+    Ok(ItemView {
+        item: item_row(r)?,
+        has_attachments: r.get(13)?,
+        url: r.get(14)?,
+        leaf: r.get(15)?,
+        field_types: Vec::new(),
+    })
 }
 
 /// A version's `fields` JSON object as name/value pairs in name order; non-string values keep

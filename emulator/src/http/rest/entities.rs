@@ -543,7 +543,7 @@ const ITEM_NAVS: &[&str] = &[
 
 /// The fields of an item shown as properties: its own, plus `columns` it lacks (as null), so
 /// every item of one answer has the same shape, as SharePoint's have. `Title` is always there.
-fn shown_fields(item: &ListItem, columns: &[String]) -> Vec<(String, Value)> {
+fn shown_fields(item: &ListItem, types: &[(String, String)], columns: &[String]) -> Vec<(String, Value)> {
     let mut shown: Vec<(String, Value)> = Vec::new();
     let mut add = |name: &str, value: Value| {
         if !ITEM_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(name)) && !shown.iter().any(|(n, _)| n == name) {
@@ -552,12 +552,35 @@ fn shown_fields(item: &ListItem, columns: &[String]) -> Vec<(String, Value)> {
     };
     add("Title", item.fields.iter().find(|(n, _)| n == "Title").and_then(|(_, v)| v.clone()).into());
     for (name, value) in &item.fields {
-        add(name, value.clone().into());
+        let field_type = types.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str());
+        let (name, value) = typed_field(name, field_type, value.as_deref());
+        add(&name, value);
     }
     for name in columns {
         add(name, Value::Null);
     }
     shown
+}
+
+/// A field as SharePoint's JSON shows it for its type: numbers and booleans as JSON values,
+/// person fields as `<Name>Id` with the user ids.
+fn typed_field(name: &str, field_type: Option<&str>, text: Option<&str>) -> (String, Value) {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return match field_type {
+            Some("User" | "UserMulti") => (format!("{name}Id"), Value::Null),
+            _ => (name.to_string(), text.map(Value::from).unwrap_or(Value::Null)),
+        };
+    };
+    let ids = || text.split(";#").filter_map(|id| id.trim().parse::<i64>().ok());
+    let value = match field_type {
+        Some("User") => return (format!("{name}Id"), ids().next().map_or(Value::Null, Value::from)),
+        Some("UserMulti") => return (format!("{name}Id"), Value::from(ids().collect::<Vec<_>>())),
+        Some("Number" | "Currency") => text.parse::<f64>().map(Value::from).ok(),
+        Some("Integer" | "Counter") => text.parse::<i64>().map(Value::from).ok(),
+        Some("Boolean") => Some(Value::Bool(text == "1")),
+        _ => None,
+    };
+    (name.to_string(), value.unwrap_or_else(|| Value::from(text)))
 }
 
 /// A list item of `list`, as `SP.Data.<EntityTypeName>Item`, with its field values as
@@ -574,7 +597,7 @@ pub fn list_item(list: &List, view: &ItemView, columns: &[String], path: Option<
         Prop::new("ServerRedirectedEmbedUrl", ""),
         Prop::new("ContentTypeId", item.content_type_id.clone()),
     ];
-    for (name, value) in shown_fields(item, columns) {
+    for (name, value) in shown_fields(item, &view.field_types, columns) {
         props.push(Prop::new(odata_name(&name), value));
     }
     let comments = item.fields.iter().find(|(n, _)| n == "_ModerationComments").and_then(|(_, v)| v.clone());
@@ -629,7 +652,7 @@ pub fn item_version(list: &List, view: &ItemView, version: Option<&ItemVersion>,
         Prop::new("VersionLabel", version_label(number)),
     ];
     let shown = ListItem { fields, ..item.clone() };
-    for (name, value) in shown_fields(&shown, &[]) {
+    for (name, value) in shown_fields(&shown, &view.field_types, &[]) {
         props.push(Prop::new(odata_name(&name), value));
     }
     props.extend([
