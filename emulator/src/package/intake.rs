@@ -106,6 +106,8 @@ pub struct Intake {
     pub objects: u64,
     /// Objects that will fail whatever the target holds, with their problem (behaviour 124).
     pub doomed: HashMap<Uuid, Problem>,
+    /// `ExportSettings/@IncludeSecurity` as written (`None`, `WssOnly`, `All`), if given.
+    pub include_security: Option<String>,
 }
 
 /// The values `SourceType` may take (behaviour 95).
@@ -176,7 +178,8 @@ pub fn take_in(
             report(Finding::new(Severity::Warning, 103, ROOT_OBJECT_MAP, problems::root_object_unused(&id)));
         }
     }
-    Ok(Intake { system_data, user_group, root_objects, archived, manifests, objects, doomed })
+    let include_security = export.attr("IncludeSecurity").map(str::to_string);
+    Ok(Intake { system_data, user_group, root_objects, archived, manifests, objects, doomed, include_security })
 }
 
 /// A required package file, parsed and validated (behaviours 79, 82, 90, 135).

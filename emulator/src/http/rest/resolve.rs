@@ -5,6 +5,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::entities::{self, Key, Target};
+use super::security::{self, On};
 use crate::http::error::SpError;
 use crate::http::odata::path::{Literal, Segment};
 use crate::http::odata::{Entity, Expanded, PropValue, Reply};
@@ -37,6 +38,8 @@ pub enum Resource {
     },
     /// A navigation property that leads nowhere (the root web's `ParentWeb`).
     Null,
+    /// Role assignments, role definitions, groups (`security.rs`).
+    Security(security::Node),
 }
 
 /// Applies one segment to a resource.
@@ -65,6 +68,9 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             Err(SpError::resource_not_found(name))
         }
         Resource::List(list) => {
+            if let Some(found) = security::securable_step(db, On::List { web_id: list.web_id, id: list.id }, seg)? {
+                return Ok(found);
+            }
             if seg.is("RootFolder") && plain {
                 return folder_by_id(db, list.root_folder_id);
             }
@@ -82,6 +88,9 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             property_or_missing(entities::list(&list, &web_url), seg)
         }
         Resource::Item(list, item) => {
+            if let Some(found) = security::securable_step(db, On::Item { list_id: list.id, id: item.id }, seg)? {
+                return Ok(found);
+            }
             if seg.is("File") && plain {
                 return match item.file_id {
                     Some(id) => file_by_id(db, id),
@@ -167,6 +176,7 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             property_or_missing(entities::file_version(&file, &version, &entities::file_path(&file.url)), seg)
         }
         Resource::User(user) => property_or_missing(entities::user(t.site.id, &user, String::new()), seg),
+        Resource::Security(node) => security::step(db, t, node, seg),
         Resource::Content { .. } | Resource::Value { .. } | Resource::Null => Err(SpError::resource_not_found(name)),
     }
 }
@@ -174,6 +184,9 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
 fn web_step(db: &Db, t: &Target, web: Web, seg: &Segment) -> Result<Resource, SpError> {
     let name = seg.name.as_str();
     let plain = seg.args.is_none();
+    if let Some(found) = security::web_step(db, t, &web, seg)? {
+        return Ok(found);
+    }
     if seg.is("Lists") {
         return match seg.args.as_deref() {
             None => Ok(Resource::Lists(web)),
@@ -224,8 +237,8 @@ pub enum Outcome {
 
 /// Turns the final resource into a reply.
 pub fn outcome(db: &Db, t: &Target, resource: Resource) -> Result<Outcome, SpError> {
-    if let Some((set, items)) = members(db, &resource)? {
-        return Ok(Outcome::Reply(Reply::Collection { set, items }));
+    if let Some((set, items)) = members(db, t, &resource)? {
+        return Ok(Outcome::Reply(Reply::Collection { set, items: security::annotate_all(db, items)? }));
     }
     match resource {
         Resource::Content { sha256, size } => Ok(Outcome::Content { sha256, size }),
@@ -234,7 +247,10 @@ pub fn outcome(db: &Db, t: &Target, resource: Resource) -> Result<Outcome, SpErr
             Ok(Outcome::Reply(Reply::Primitive { name, edm_type, value }))
         }
         Resource::Null => Ok(Outcome::Reply(Reply::Null)),
-        other => Ok(Outcome::Reply(Reply::Entity(entity(db, t, &other, None)?.expect("entity resources")))),
+        other => {
+            let entity = entity(db, t, &other, None)?.expect("entity resources");
+            Ok(Outcome::Reply(Reply::Entity(security::annotate(db, entity)?)))
+        }
     }
 }
 
@@ -252,6 +268,7 @@ pub fn entity(db: &Db, t: &Target, resource: &Resource, path: Option<String>) ->
             let path = path.unwrap_or_else(|| format!("Web/GetUserById({})", user.id));
             entities::user(t.site.id, user, path)
         }
+        Resource::Security(node) => return security::entity(db, t, node, path),
         _ => return Ok(None),
     }))
 }
@@ -263,13 +280,13 @@ pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> R
     };
     let reached = step(db, t, from, &Segment { name: nav.to_string(), args: None })?;
     let path = format!("{}/{nav}", parent.path);
-    if let Some((_, items)) = members(db, &reached)? {
-        return Ok(Expanded::Many(items));
+    if let Some((_, items)) = members(db, t, &reached)? {
+        return Ok(Expanded::Many(security::annotate_all(db, items)?));
     }
     Ok(match reached {
         Resource::Value { .. } | Resource::Content { .. } => return Err(SpError::not_implemented(&path)),
         other => match entity(db, t, &other, Some(path))? {
-            Some(entity) => Expanded::One(entity),
+            Some(entity) => Expanded::One(security::annotate(db, entity)?),
             None => Expanded::Null,
         },
     })
@@ -279,8 +296,9 @@ pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> R
 type Members = (&'static str, Vec<Entity<Key>>);
 
 /// A collection resource's entity set and members; `None` for any other resource.
-fn members(db: &Db, resource: &Resource) -> Result<Option<Members>, SpError> {
+fn members(db: &Db, t: &Target, resource: &Resource) -> Result<Option<Members>, SpError> {
     Ok(Some(match resource {
+        Resource::Security(node) => return security::members(db, t, node),
         Resource::Lists(web) => {
             ("SP.ApiData.Lists", db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)).collect())
         }
@@ -311,6 +329,7 @@ fn resource_of(db: &Db, t: &Target, key: Key) -> Result<Option<Resource>, SpErro
             item => Some(item),
         },
         Key::User { id, .. } => db.user(t.site.id, id)?.map(Resource::User),
+        Key::Security(key) => security::resource_of(db, t, key)?,
         Key::MigrationJobStatus(_) => None,
     })
 }
@@ -327,7 +346,7 @@ fn history(db: &Db, file: &File) -> Result<Vec<Entity<Key>>, SpError> {
 }
 
 /// `…/Title`-style property access, or the right error for a name the type lacks.
-fn property_or_missing(entity: Entity<Key>, seg: &Segment) -> Result<Resource, SpError> {
+pub(super) fn property_or_missing(entity: Entity<Key>, seg: &Segment) -> Result<Resource, SpError> {
     if seg.args.is_none()
         && let Some(prop) = entity.property(&seg.name)
         && let PropValue::Plain(value) = &prop.value
@@ -405,21 +424,21 @@ fn guid_of(arg: &Literal) -> Option<Uuid> {
     arg.as_text().and_then(|text| crate::package::values::guid(&text))
 }
 
-fn integer(arg: &Literal, segment: &str) -> Result<i64, SpError> {
+pub(super) fn integer(arg: &Literal, segment: &str) -> Result<i64, SpError> {
     match arg {
         Literal::Int(i) => Ok(*i),
         other => other.as_text().and_then(|t| t.parse().ok()).ok_or_else(|| SpError::invalid_expression(segment)),
     }
 }
 
-fn single_literal(seg: &Segment) -> Result<&Literal, SpError> {
+pub(super) fn single_literal(seg: &Segment) -> Result<&Literal, SpError> {
     match seg.args.as_deref() {
         Some([arg]) => Ok(&arg.value),
         _ => Err(SpError::invalid_expression(&seg.name)),
     }
 }
 
-fn single_text(seg: &Segment) -> Result<String, SpError> {
+pub(super) fn single_text(seg: &Segment) -> Result<String, SpError> {
     single_literal(seg)?.as_text().ok_or_else(|| SpError::invalid_expression(&seg.name))
 }
 
