@@ -376,7 +376,7 @@ impl Db {
                 if let Some((list, url, item)) = file {
                     return Ok(found(Securable::File(id), list.and_then(|l| l.parse().ok()), url, item));
                 }
-                let folder: Option<(Option<String>, Option<String>, String, Option<i64>)> = self
+                let folder: Option<FolderRow> = self
                     .conn
                     .query_row(
                         "SELECT f.list_id, f.parent_id, f.server_relative_url, f.item_id FROM folders f
@@ -585,6 +585,9 @@ impl Db {
     }
 }
 
+/// A folder's list, parent, URL and item id.
+type FolderRow = (Option<String>, Option<String>, String, Option<i64>);
+
 /// The id a new user or group gets.
 fn next_principal_id(tx: &Transaction<'_>, site: &str) -> Result<i64, Error> {
     let id: i64 = tx.query_row("SELECT next_principal_id FROM site_collections WHERE id = ?1", [site], |r| r.get(0))?;
@@ -649,5 +652,137 @@ impl Db {
             (_, Some(folder)) => Some(Securable::Folder(folder)),
             _ => unique.parse().ok().map(Securable::Item),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::super::model::FileVersion;
+    use super::super::objects::{FileWrite, FolderWrite};
+    use super::super::spec::{SiteSpec, WebSpec};
+    use super::super::{Store, spec::derived_id};
+    use super::*;
+
+    const READ: i64 = 1_073_741_826;
+
+    /// `/sites/dev` with a sub-web, and a folder `A` holding `a.txt` in its library.
+    fn site() -> (Store, Uuid, Uuid, Uuid, FoundSecurable, FoundSecurable) {
+        let store = Store::open(None).unwrap();
+        let now = datetime!(2026-01-02 03:04:05 UTC);
+        let mut spec = SiteSpec::named("/sites/dev", "Dev");
+        spec.web.push(WebSpec { url: "/sites/dev/sub".into(), ..Default::default() });
+        let plan = spec.plan().unwrap();
+        let outcome = store.blocking(|db| db.apply_site(&plan, now)).unwrap();
+        let docs = outcome.lists.iter().find(|l| l.url == "/sites/dev/Shared Documents").unwrap().clone();
+        let (folder_id, file_id) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        let folder = FolderWrite {
+            id: folder_id,
+            web_id: outcome.root_web_id,
+            list_id: Some(docs.id),
+            parent_id: Some(docs.root_folder_id),
+            name: "A".into(),
+            url: "/sites/dev/Shared Documents/A".into(),
+            item_id: None,
+            time_created: now,
+            time_last_modified: now,
+        };
+        let file = FileWrite {
+            id: file_id,
+            web_id: outcome.root_web_id,
+            list_id: Some(docs.id),
+            folder_id,
+            name: "a.txt".into(),
+            url: "/sites/dev/Shared Documents/A/a.txt".into(),
+            author_id: None,
+            modified_by_id: None,
+            item_id: None,
+            time_created: now,
+            time_last_modified: now,
+        };
+        let version = FileVersion {
+            version: 512,
+            content_sha256: "00".into(),
+            size: 0,
+            created: now,
+            created_by_id: None,
+            checkin_comment: String::new(),
+        };
+        store.blocking(|db| db.put_folder(&folder)).unwrap();
+        store.blocking(|db| db.replace_file(&file, &[version])).unwrap();
+        let find = |id, class| store.blocking(|db| db.find_securable(plan.id, id, class)).unwrap().unwrap();
+        let (folder, file) = (find(folder_id, SecurableClass::Item), find(file_id, SecurableClass::Item));
+        let sub = derived_id("web", "/sites/dev/sub");
+        (store, plan.id, outcome.root_web_id, sub, folder, file)
+    }
+
+    #[test]
+    fn permissions_inherit_from_the_nearest_unique_ancestor() {
+        let (store, site_id, root, sub, folder, file) = site();
+        assert_eq!(folder.securable, Securable::Folder(Uuid::from_u128(10)));
+        assert_eq!(file.securable, Securable::File(Uuid::from_u128(11)));
+        let owner = |object| store.blocking(|db| db.effective_scope(object)).unwrap().unwrap().owner;
+        assert!(store.blocking(|db| db.web(sub)).unwrap().is_some());
+        assert_eq!(owner(Securable::Web(sub)), Securable::Web(root), "a sub-web inherits from its parent");
+        assert_eq!(owner(file.securable), Securable::Web(root));
+        let limits = PermissionLimits::default();
+        let applied = store.blocking(|db| db.set_unique_permissions(site_id, &folder, &[(3, READ)], limits)).unwrap();
+        assert_eq!(applied, Applied::Done);
+        assert_eq!(owner(file.securable), folder.securable);
+        assert!(!store.blocking(|db| db.has_unique_permissions(file.securable)).unwrap());
+        let scope = store.blocking(|db| db.effective_scope(file.securable)).unwrap().unwrap();
+        assert_eq!(store.blocking(|db| db.scope_assignments(&scope.scope_id)).unwrap(), [(3, vec![READ])]);
+
+        // A library's root folder stands for the library.
+        let docs = folder.list_id.unwrap();
+        let root_folder = store.blocking(|db| db.list_anywhere(docs)).unwrap().unwrap().root_folder_id;
+        let found = store.blocking(|db| db.find_securable(site_id, root_folder, SecurableClass::Item)).unwrap();
+        assert_eq!(found.map(|f| f.securable), Some(Securable::List(docs)));
+        let elsewhere = store.blocking(|db| db.find_securable(site_id, docs, SecurableClass::Web)).unwrap();
+        assert_eq!(elsewhere, None, "ObjectType 0 names webs only");
+    }
+
+    #[test]
+    fn limits_refuse_without_changing_anything() {
+        let (store, site_id, _, _, folder, file) = site();
+        let limits = PermissionLimits { assignments_per_scope: 2, unique_scopes_per_list: 1 };
+        let three = [(3, READ), (4, READ), (5, READ), (5, READ + 1)];
+        let applied = store.blocking(|db| db.set_unique_permissions(site_id, &file, &three, limits)).unwrap();
+        assert_eq!(applied, Applied::TooManyAssignments { count: 3 });
+        assert!(!store.blocking(|db| db.has_unique_permissions(file.securable)).unwrap());
+        let two = [(3, READ), (4, READ)];
+        assert_eq!(
+            store.blocking(|db| db.set_unique_permissions(site_id, &file, &two, limits)).unwrap(),
+            Applied::Done
+        );
+        let applied = store.blocking(|db| db.set_unique_permissions(site_id, &folder, &two, limits)).unwrap();
+        assert_eq!(applied, Applied::TooManyScopes { count: 1 });
+        // The file's scope again: no new scope.
+        assert_eq!(store.blocking(|db| db.set_unique_permissions(site_id, &file, &[], limits)).unwrap(), Applied::Done);
+        let scope = store.blocking(|db| db.effective_scope(file.securable)).unwrap().unwrap();
+        assert_eq!(scope.owner, file.securable);
+        assert!(store.blocking(|db| db.scope_assignments(&scope.scope_id)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn custom_role_definitions_are_matched_by_name() {
+        let (store, site_id, ..) = site();
+        let mut role = RoleWrite {
+            name: "Reviewer".into(),
+            description: "Reviews".into(),
+            mask: 756_052_856_929,
+            hidden: false,
+            order: None,
+        };
+        let id = store.blocking(|db| db.put_role_definition(site_id, &role)).unwrap();
+        assert_eq!(id, 1_073_741_925, "after View Only, the highest built-in id");
+        role.name = "REVIEWER".into();
+        role.mask = (1 << 32) | 7;
+        assert_eq!(store.blocking(|db| db.put_role_definition(site_id, &role)).unwrap(), id);
+        let stored = store.blocking(|db| db.role_definition(site_id, id)).unwrap().unwrap();
+        assert_eq!((stored.high, stored.low, stored.is_system, stored.role_type_kind), (1, 7, false, 0));
+        role.name = "read".into();
+        assert!(matches!(store.blocking(|db| db.put_role_definition(site_id, &role)), Err(Error::Conflict(_))));
     }
 }

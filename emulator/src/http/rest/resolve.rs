@@ -293,7 +293,7 @@ pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &'static str) -> R
 }
 
 /// A collection's entity set name and its members.
-type Members = (&'static str, Vec<Entity<Key>>);
+pub(super) type Members = (&'static str, Vec<Entity<Key>>);
 
 /// A collection resource's entity set and members; `None` for any other resource.
 fn members(db: &Db, t: &Target, resource: &Resource) -> Result<Option<Members>, SpError> {

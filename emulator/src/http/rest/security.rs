@@ -8,7 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::entities::{self, Key, Target};
-use super::resolve::{Resource, integer, property_or_missing, single_literal, single_text};
+use super::resolve::{Members, Resource, integer, property_or_missing, single_literal, single_text};
 use crate::http::error::SpError;
 use crate::http::odata::path::Segment;
 use crate::http::odata::{Entity, Prop};
@@ -175,7 +175,7 @@ pub fn step(db: &Db, t: &Target, node: Node, seg: &Segment) -> Result<Resource, 
 }
 
 /// A security collection's entity set and members; `None` for a single entity.
-pub fn members(db: &Db, t: &Target, node: &Node) -> Result<Option<(&'static str, Vec<Entity<Key>>)>, SpError> {
+pub fn members(db: &Db, t: &Target, node: &Node) -> Result<Option<Members>, SpError> {
     Ok(Some(match node {
         Node::RoleAssignments(on) => {
             let assignments = effective_assignments(db, *on)?;
