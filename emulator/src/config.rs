@@ -78,6 +78,19 @@ pub enum UserResolution {
     SiteUsers,
 }
 
+/// When a package's groups, role definitions and role assignments are imported (behaviours
+/// 155–157). The service's rule is not documented; the emulator follows content deployment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecurityImport {
+    /// Only when ExportSettings.xml says `IncludeSecurity="All"` or `"WssOnly"`; a missing
+    /// attribute means `None`, as in SPExportSettings.
+    #[default]
+    ExportSettings,
+    /// Whatever `IncludeSecurity` says.
+    Always,
+}
+
 /// The settings of `serve`, each optional so that layers can be told apart.
 #[derive(Clone, Debug, Default, Args, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +154,10 @@ pub struct ServeOptions {
     #[arg(long, env = "SPMIG_USER_RESOLUTION", value_enum)]
     pub user_resolution: Option<UserResolution>,
 
+    /// When security objects are imported [default: export-settings]
+    #[arg(long, env = "SPMIG_SECURITY_IMPORT", value_enum)]
+    pub security_import: Option<SecurityImport>,
+
     /// Read manifest-container files only from snapshots, as the service documents
     /// (real clients often do not snapshot them) [default: false]
     #[arg(long, env = "SPMIG_REQUIRE_MANIFEST_SNAPSHOTS", value_name = "BOOL", num_args = 0..=1,
@@ -202,6 +219,9 @@ pub struct Settings {
     pub workers: usize,
     pub sourcetype_mode: SourceTypeMode,
     pub user_resolution: UserResolution,
+    pub security_import: SecurityImport,
+    /// Behaviour 157's limits; only tests lower them (there is no flag).
+    pub permission_limits: crate::site::security::PermissionLimits,
     pub require_manifest_snapshots: bool,
     pub rules: Vec<crate::jobs::rules::Rule>,
     /// Where each value came from, by setting name.
@@ -271,6 +291,7 @@ impl Settings {
         pick("workers", cli.workers.is_some(), file.workers.is_some());
         pick("sourcetype_mode", cli.sourcetype_mode.is_some(), file.sourcetype_mode.is_some());
         pick("user_resolution", cli.user_resolution.is_some(), file.user_resolution.is_some());
+        pick("security_import", cli.security_import.is_some(), file.security_import.is_some());
         pick(
             "require_manifest_snapshots",
             cli.require_manifest_snapshots.is_some(),
@@ -307,6 +328,8 @@ impl Settings {
             workers: cli.workers.or(file.workers).unwrap_or(2).max(1),
             sourcetype_mode: cli.sourcetype_mode.or(file.sourcetype_mode).unwrap_or_default(),
             user_resolution: cli.user_resolution.or(file.user_resolution).unwrap_or_default(),
+            security_import: cli.security_import.or(file.security_import).unwrap_or_default(),
+            permission_limits: Default::default(),
             require_manifest_snapshots: cli
                 .require_manifest_snapshots
                 .or(file.require_manifest_snapshots)
@@ -324,7 +347,7 @@ impl Settings {
         let connection = redact_key(&self.storage_connection_string);
         // Enum values as the flags spell them.
         let name_of = |value: &dyn ValueEnumName| quote(&value.name());
-        let rows: [(&str, Option<String>); 15] = [
+        let rows: [(&str, Option<String>); 16] = [
             ("listen", Some(quote(&self.listen.to_string()))),
             ("data", Some(quote(&self.data.display().to_string()))),
             ("in_memory", Some(self.in_memory.to_string())),
@@ -339,6 +362,7 @@ impl Settings {
             ("workers", Some(self.workers.to_string())),
             ("sourcetype_mode", Some(name_of(&self.sourcetype_mode))),
             ("user_resolution", Some(name_of(&self.user_resolution))),
+            ("security_import", Some(name_of(&self.security_import))),
             ("require_manifest_snapshots", Some(self.require_manifest_snapshots.to_string())),
         ];
         let mut out = String::new();

@@ -20,6 +20,10 @@ const SCHEMA_EXCEPTION_CODE: i32 = -2146231999;
 const ARGUMENT_CODE: i32 = -2147024809;
 /// 0x80042074, the documented code of a cancelled job (behaviour 65).
 const OPERATION_CANCELED_CODE: i32 = -2147213196;
+/// 0x80131537, COR_E_FORMAT, the HRESULT of FormatException.
+const FORMAT_EXCEPTION_CODE: i32 = -2146233033;
+/// 0x80131516, COR_E_OVERFLOW, the HRESULT of OverflowException.
+const OVERFLOW_EXCEPTION_CODE: i32 = -2146233066;
 
 /// The kind of object a problem concerns, as events name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -280,6 +284,39 @@ impl Subject {
         explained(
             self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, format!("The web with id {web_id} was not found.")),
             "Behaviour 112: ParentWebId must be the job's web (gWebId) or one of its sub-webs.",
+        )
+    }
+
+    /// Behaviour 155: a RoleAssignment's ObjectId names nothing of its kind in the site
+    /// collection (emulator wording).
+    pub fn securable_not_found(&self, object_id: &str) -> Problem {
+        let message = format!("The object with id {object_id} was not found.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 155: a RoleAssignment's ObjectId must be the id of a web (ObjectType 0), a list (1), or a \
+             file, folder or list item (2) that exists in the target or comes earlier in the package.",
+        )
+    }
+
+    /// Behaviour 157 (emulator wording: the limit is documented, the service's text is not).
+    pub fn too_many_role_assignments(&self, count: usize, limit: usize) -> Problem {
+        let message = format!("The object would have {count} role assignments; a scope may have at most {limit}.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 157: SharePoint allows at most 5,000 role assignments (principals) per uniquely permissioned \
+             object. Grant permissions to groups instead of to each user. Nothing was changed on this object.",
+        )
+    }
+
+    /// Behaviour 157 (emulator wording).
+    pub fn too_many_unique_scopes(&self, list_id: Uuid, limit: u64) -> Problem {
+        let message =
+            format!("The list {list_id} already has {limit} uniquely permissioned objects; no more are allowed.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "Behaviour 157: a list may have at most 50,000 objects with unique permissions (fewer than 5,000 are \
+             recommended). Break inheritance on folders rather than on each file. Nothing was changed on this \
+             object; it keeps inheriting.",
         )
     }
 
@@ -546,4 +583,75 @@ pub fn root_object_not_in_target(id: &str, web_url: &str) -> Problem {
 /// `spmig package validate` reports it.
 pub fn advice(message: String) -> Problem {
     job_level(0, "", message)
+}
+
+/// A security problem about a role or group, which has no GUID: the problem names it in Url.
+fn security_level(object_type: &str, name: &str, code: i32, error_type: &str, message: String) -> Problem {
+    Problem { object_type: object_type.into(), url: name.into(), ..job_level(code, error_type, message) }
+}
+
+/// A `PermMask` or `RoleId` that is not a decimal number: the service parses them as .NET
+/// integers, and a hex mask fails the job (Office365-REST-Python-Client, live-validated).
+pub fn role_number_format(attribute: &str, value: &str) -> Problem {
+    explained(
+        job_level(
+            FORMAT_EXCEPTION_CODE,
+            "System.FormatException",
+            "[System.FormatException] [Input string was not in a correct format.]".into(),
+        ),
+        &format!(
+            "Role {attribute}=\"{value}\" is not a decimal integer. PermMask is the SPBasePermissions mask written in \
+             decimal (e.g. 756052856929), never hex (0x...); RoleId is a decimal id."
+        ),
+    )
+}
+
+/// A `PermMask` or `RoleId` too large for its .NET type.
+pub fn role_number_overflow(attribute: &str, value: &str, type_name: &str) -> Problem {
+    explained(
+        job_level(
+            OVERFLOW_EXCEPTION_CODE,
+            "System.OverflowException",
+            format!("[System.OverflowException] [Value was either too large or too small for a {type_name}.]"),
+        ),
+        &format!("Role {attribute}=\"{value}\" does not fit a {type_name}."),
+    )
+}
+
+/// A package role that is, or would change, one of SharePoint's own permission levels; text
+/// live-validated (Office365-REST-Python-Client).
+pub fn system_role_update(title: &str) -> Problem {
+    explained(
+        security_level("Role", title, SP_EXCEPTION_CODE, SP_EXCEPTION, "Updates to system roles is not allowed".into()),
+        "A Role's RoleId must be below 1073741824 and its Title must not be a built-in permission level (Full \
+         Control, Design, Edit, Contribute, Read, Limited Access, View Only). Assignments may still use the \
+         built-in levels by their ids without a Role element.",
+    )
+}
+
+/// Behaviour 111 for principals (emulator wording): nobody is granted in their place.
+pub fn principal_undefined(id: &str) -> Problem {
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            SP_EXCEPTION,
+            format!("The principal id '{id}' is not defined in UserGroup.xml; it is granted nothing."),
+        ),
+        "Behaviours 111, 156: every PrincipalId, group Owner and Member UserId needs a User or Group in \
+         UserGroup.xml. The emulator skips the assignment or membership rather than granting System Account.",
+    )
+}
+
+/// An `Assignment/@RoleId` that is neither a package role nor a role definition of the site.
+pub fn role_undefined(id: &str) -> Problem {
+    explained(
+        job_level(
+            SP_EXCEPTION_CODE,
+            SP_EXCEPTION,
+            format!("The role id '{id}' is not defined in the package or the site; the assignment is skipped."),
+        ),
+        "Behaviour 155: an Assignment's RoleId must be a Role/@RoleId of a DeploymentRoles object earlier in the \
+         package, or the id of a permission level of the site (Read is 1073741826, Contribute 1073741827, Full \
+         Control 1073741829, Edit 1073741830).",
+    )
 }

@@ -9,6 +9,9 @@ mod archives;
 mod details;
 mod fetch;
 mod objects;
+mod security;
+
+pub use security::SecurityOptions;
 
 use std::io::BufReader;
 
@@ -60,6 +63,7 @@ pub struct ImportOptions {
     /// real clients such as Office365-REST-Python-Client do not snapshot them.
     pub require_manifest_snapshots: bool,
     pub user_resolution: crate::config::UserResolution,
+    pub security: security::SecurityOptions,
 }
 
 /// Where the import reads the package and how.
@@ -106,12 +110,15 @@ pub fn run(
     })
     .map_err(|finding| finding.problem)?;
     root_objects_in_target(&ctx, &package)?;
-    report.expect_objects(package.objects + package.user_group.users.len() as u64);
+    let mut security = security::Security::new(&ctx, &package);
+    let map = &package.user_group;
+    report.expect_objects(package.objects + map.users.len() as u64 + security.expected_objects(map));
     controller(Checkpoint::PackageRead, report)?;
 
     let mut importer = objects::Importer::new(&ctx, &package);
     report.note("Importing Users.");
-    importer.users(&package.user_group, report);
+    importer.users(map, report);
+    security.groups(map, importer.user_ids(), report);
     let mut done = 0;
     for (name, file) in package.manifests {
         report.note(&format!("Importing {name}."));
@@ -119,7 +126,11 @@ pub fn run(
             ChildStream::new(BufReader::new(file), Limits::default()).map_err(|e| problems::malformed_xml(&e))?
         {
             let object = child.map_err(|e| problems::malformed_xml(&e))?;
-            importer.object(&object, report);
+            if security::handles(&object) {
+                security.object(&object, importer.user_ids(), report)?;
+            } else {
+                importer.object(&object, report);
+            }
             done += 1;
             controller(Checkpoint::ObjectDone { done, of: package.objects }, report)?;
         }

@@ -92,6 +92,11 @@ impl<'c, 'a> Importer<'c, 'a> {
         }
     }
 
+    /// Package user id → site user id, for security objects (behaviour 156).
+    pub fn user_ids(&self) -> &HashMap<String, i64> {
+        &self.users
+    }
+
     /// The site user a package user becomes, and the warning that says how if it is not the
     /// account the login names.
     fn resolve(&self, user: &PackageUser) -> Result<(i64, Option<Problem>), Problem> {

@@ -98,6 +98,10 @@ impl JobSettings {
                 },
                 require_manifest_snapshots: settings.require_manifest_snapshots,
                 user_resolution: settings.user_resolution,
+                security: crate::import::SecurityOptions {
+                    import: settings.security_import,
+                    limits: settings.permission_limits,
+                },
             },
             startup_rules: settings.rules.clone(),
             seed: settings.seed,

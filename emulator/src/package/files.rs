@@ -53,8 +53,13 @@ pub struct PackageUser {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PackageGroup {
+    /// The id `PrincipalId`, `Owner` and other groups use; shared with users' ids.
     pub id: String,
     pub name: String,
+    pub description: Option<String>,
+    /// A user id, or a group id when `owner_is_user` is false.
+    pub owner: Option<String>,
+    pub owner_is_user: bool,
     pub member_ids: Vec<String>,
 }
 
@@ -91,6 +96,9 @@ pub fn user_group(root: &Element) -> UserGroupMap {
                 .map(|g| PackageGroup {
                     id: g.attr("Id").unwrap_or_default().to_string(),
                     name: g.attr("Name").unwrap_or_default().to_string(),
+                    description: g.attr("Description").map(str::to_string),
+                    owner: g.attr("Owner").map(str::trim).filter(|o| !o.is_empty()).map(str::to_string),
+                    owner_is_user: g.attr("OwnerIsUser").and_then(boolean).unwrap_or(true),
                     member_ids: g
                         .children_named("Member")
                         .filter_map(|m| m.attr("UserId"))

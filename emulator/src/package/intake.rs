@@ -108,6 +108,8 @@ pub struct Intake {
     pub doomed: HashMap<Uuid, Problem>,
     /// `ExportSettings/@IgnoreWebParts`: web parts are neither checked nor imported (behaviour 97).
     pub ignore_web_parts: bool,
+    /// `ExportSettings/@IncludeSecurity` as written (`None`, `WssOnly`, `All`), if given.
+    pub include_security: Option<String>,
 }
 
 /// The values `SourceType` may take (behaviour 95).
@@ -179,7 +181,18 @@ pub fn take_in(
         }
     }
     let ignore_web_parts = export.attr("IgnoreWebParts").and_then(crate::package::values::boolean).unwrap_or(false);
-    Ok(Intake { system_data, user_group, root_objects, archived, manifests, objects, doomed, ignore_web_parts })
+    let include_security = export.attr("IncludeSecurity").map(str::to_string);
+    Ok(Intake {
+        system_data,
+        user_group,
+        root_objects,
+        archived,
+        manifests,
+        objects,
+        doomed,
+        ignore_web_parts,
+        include_security,
+    })
 }
 
 /// A required package file, parsed and validated (behaviours 79, 82, 90, 135).

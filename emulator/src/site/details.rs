@@ -191,7 +191,19 @@ impl Db {
             tx.execute(&format!("{doomed_folders} DELETE FROM folders WHERE id IN (SELECT id FROM doomed)"), [&id])?;
         deleted += tx.execute("DELETE FROM list_items WHERE file_id = ?1 OR unique_id = ?1", [&id])?;
         deleted += tx.execute("DELETE FROM files WHERE id = ?1", [&id])?;
-        tx.execute("DELETE FROM object_annotations WHERE object_id = ?1", [&id])?;
+        // What belonged to the deleted objects and their contents goes with them.
+        tx.execute(
+            "DELETE FROM object_annotations WHERE object_id NOT IN (SELECT id FROM files)
+               AND object_id NOT IN (SELECT unique_id FROM list_items)",
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM security_scopes
+             WHERE (object_kind = 'file' AND object_id NOT IN (SELECT id FROM files))
+                OR (object_kind = 'folder' AND object_id NOT IN (SELECT id FROM folders))
+                OR (object_kind = 'item' AND object_id NOT IN (SELECT unique_id FROM list_items))",
+            [],
+        )?;
         tx.commit()?;
         Ok(deleted > 0)
     }

@@ -39,6 +39,7 @@ pub mod provisioned;
 mod read;
 mod reset;
 pub mod schema;
+pub mod security;
 pub mod seed_file;
 pub mod spec;
 

@@ -229,6 +229,9 @@ impl Db {
         }
         let item_id = preserved_item_id(&tx, file.id)?.or(file.item_id);
         tx.execute("DELETE FROM files WHERE id = ?1", [file.id.to_string()])?;
+        // The file is made anew, so it inherits its permissions again until the package's
+        // role assignments (which come after the content) break the inheritance once more.
+        tx.execute("DELETE FROM security_scopes WHERE object_kind = 'file' AND object_id = ?1", [file.id.to_string()])?;
         tx.execute(
             "INSERT INTO files (id, web_id, list_id, folder_id, name, server_relative_url, item_id, author_id,
                                 modified_by_id, time_created, time_last_modified)

@@ -58,6 +58,22 @@ const ROLE_DEFINITIONS: &[(i64, &str, i32, i64, i64, i32, bool)] = &[
     (1_073_741_924, "View Only", 0, 176, 138_612_801, 2_147_483_647, false),
 ];
 
+/// What SharePoint Online says each built-in permission level allows, by role type kind.
+fn role_description(kind: i32) -> &'static str {
+    match kind {
+        5 => "Has full control.",
+        4 => "Can view, add, update, delete, approve, and customize.",
+        6 => "Can add, edit and delete lists; can view, add, update and delete list items and documents.",
+        3 => "Can view, add, update, and delete list items and documents.",
+        2 => "Can view pages and list items and download documents.",
+        1 => "Can view specific lists, document libraries, list items, folders, or documents when given permissions.",
+        _ => {
+            "Can view pages, list items, and documents. Document types with server-side file handlers can be viewed \
+             in the browser but not downloaded."
+        }
+    }
+}
+
 /// The three default groups of a team site: id, title suffix, role definition on the root web.
 const DEFAULT_GROUPS: &[(i64, &str, i64)] =
     &[(3, "Owners", 1_073_741_829), (4, "Visitors", 1_073_741_826), (5, "Members", 1_073_741_830)];
@@ -142,9 +158,10 @@ fn create_site_collection(tx: &Transaction<'_>, plan: &SitePlan, now: &str) -> R
     for &(id, name, kind, high, low, order, hidden) in ROLE_DEFINITIONS {
         tx.execute(
             "INSERT INTO role_definitions
-               (site_id, id, name, permissions_high, permissions_low, role_type_kind, hidden, sort_order, is_system)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)",
-            params![site, id, name, high, low, kind, hidden, order],
+               (site_id, id, name, description, permissions_high, permissions_low, role_type_kind, hidden,
+                sort_order, is_system)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
+            params![site, id, name, role_description(kind), high, low, kind, hidden, order],
         )?;
     }
     for &(id, name, group) in CONTENT_TYPES {

@@ -49,6 +49,8 @@ pub enum Key {
     },
     /// A row of GetMigrationStatus (not addressable on its own).
     MigrationJobStatus(Uuid),
+    /// Role assignments, role definitions and groups (`security.rs`).
+    Security(super::security::SecurityKey),
 }
 
 /// Where a request landed: the web its URL names, its site collection, and the scheme and

@@ -9,6 +9,7 @@ mod contextinfo;
 pub mod entities;
 mod migration;
 mod resolve;
+mod security;
 
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::collection;
 use super::entities::{self, Key, Target};
+use super::security::{self, On};
 use crate::http::error::SpError;
 use crate::http::odata::path::{Literal, Segment};
 use crate::http::odata::query::QueryOptions;
@@ -50,6 +51,8 @@ pub enum Resource {
     },
     /// A navigation property that leads nowhere (the root web's `ParentWeb`).
     Null,
+    /// Role assignments, role definitions, groups (`security.rs`).
+    Security(security::Node),
 }
 
 /// Applies one segment to a resource.
@@ -78,6 +81,9 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
             Err(SpError::resource_not_found(name))
         }
         Resource::List(list) => {
+            if let Some(found) = security::securable_step(db, On::List { web_id: list.web_id, id: list.id }, seg)? {
+                return Ok(found);
+            }
             if seg.is("RootFolder") && plain {
                 return folder_by_id(db, list.root_folder_id);
             }
@@ -101,6 +107,9 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
         }
         Resource::Item(boxed) => {
             let (list, view) = *boxed;
+            if let Some(found) = security::securable_step(db, On::Item { list_id: list.id, id: view.item.id }, seg)? {
+                return Ok(found);
+            }
             let item = &view.item;
             if seg.is("Versions") {
                 return match seg.args.as_deref() {
@@ -250,6 +259,7 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
         }
         Resource::User(user) => property_or_missing(entities::user(t.site.id, &user, String::new()), seg),
         Resource::UserInfo(user) => property_or_missing(entities::user_info(&user), seg),
+        Resource::Security(node) => security::step(db, t, node, seg),
         Resource::Content { .. } | Resource::Value { .. } | Resource::Null => Err(SpError::resource_not_found(name)),
     }
 }
@@ -257,6 +267,9 @@ pub fn step(db: &Db, t: &Target, from: Resource, seg: &Segment) -> Result<Resour
 fn web_step(db: &Db, t: &Target, web: Web, seg: &Segment) -> Result<Resource, SpError> {
     let name = seg.name.as_str();
     let plain = seg.args.is_none();
+    if let Some(found) = security::web_step(db, t, &web, seg)? {
+        return Ok(found);
+    }
     if seg.is("Lists") {
         return match seg.args.as_deref() {
             None => Ok(Resource::Lists(web)),
@@ -315,7 +328,8 @@ pub enum Outcome {
 /// Turns the final resource into a reply; collections are filtered, ordered and paged by the
 /// request's query options.
 pub fn outcome(db: &Db, t: &Target, resource: Resource, options: &QueryOptions) -> Result<Outcome, SpError> {
-    if let Some(members) = members(db, t, &resource)? {
+    if let Some(mut members) = members(db, t, &resource)? {
+        members.items = security::annotate_all(db, members.items)?;
         return Ok(Outcome::Reply(collection::answer(members, options, &t.api_base())?));
     }
     match resource {
@@ -325,7 +339,10 @@ pub fn outcome(db: &Db, t: &Target, resource: Resource, options: &QueryOptions) 
             Ok(Outcome::Reply(Reply::Primitive { name, edm_type, value }))
         }
         Resource::Null => Ok(Outcome::Reply(Reply::Null)),
-        other => Ok(Outcome::Reply(Reply::Entity(entity(db, t, &other, None)?.expect("entity resources")))),
+        other => {
+            let entity = entity(db, t, &other, None)?.expect("entity resources");
+            Ok(Outcome::Reply(Reply::Entity(security::annotate(db, entity)?)))
+        }
     }
 }
 
@@ -350,6 +367,7 @@ pub fn entity(db: &Db, t: &Target, resource: &Resource, path: Option<String>) ->
             entities::user(t.site.id, user, path)
         }
         Resource::UserInfo(user) => entities::user_info(user),
+        Resource::Security(node) => return security::entity(db, t, node, path),
         _ => return Ok(None),
     }))
 }
@@ -362,12 +380,12 @@ pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &str) -> Result<Ex
     let reached = step(db, t, from, &Segment { name: nav.to_string(), args: None })?;
     let path = format!("{}/{nav}", parent.path);
     if let Some(members) = members(db, t, &reached)? {
-        return Ok(Expanded::Many(members.items));
+        return Ok(Expanded::Many(security::annotate_all(db, members.items)?));
     }
     Ok(match reached {
         Resource::Value { .. } | Resource::Content { .. } => return Err(SpError::not_implemented(&path)),
         other => match entity(db, t, &other, Some(path))? {
-            Some(entity) => Expanded::One(entity),
+            Some(entity) => Expanded::One(security::annotate(db, entity)?),
             None => Expanded::Null,
         },
     })
@@ -377,6 +395,7 @@ pub fn expand(db: &Db, t: &Target, parent: &Entity<Key>, nav: &str) -> Result<Ex
 fn members(db: &Db, t: &Target, resource: &Resource) -> Result<Option<collection::Members>, SpError> {
     use collection::Members;
     Ok(Some(match resource {
+        Resource::Security(node) => return security::members(db, t, node),
         Resource::Lists(web) => {
             Members::plain("SP.ApiData.Lists", db.lists_of_web(web.id)?.iter().map(|l| entities::list(l, &web.url)))
         }
@@ -454,6 +473,7 @@ fn resource_of(db: &Db, t: &Target, key: Key) -> Result<Option<Resource>, SpErro
         Key::User { id, .. } => db.user(t.site.id, id)?.map(Resource::User),
         Key::UserInfo { id } => db.user(t.site.id, id)?.map(Resource::UserInfo),
         Key::Attachment { .. } | Key::MigrationJobStatus(_) => None,
+        Key::Security(key) => security::resource_of(db, t, key)?,
     })
 }
 
@@ -469,7 +489,7 @@ fn history(db: &Db, file: &File) -> Result<Vec<Entity<Key>>, SpError> {
 }
 
 /// `…/Title`-style property access, or the right error for a name the type lacks.
-fn property_or_missing(entity: Entity<Key>, seg: &Segment) -> Result<Resource, SpError> {
+pub(super) fn property_or_missing(entity: Entity<Key>, seg: &Segment) -> Result<Resource, SpError> {
     if seg.args.is_none()
         && let Some(prop) = entity.property(&seg.name)
         && let PropValue::Plain(value) = &prop.value
@@ -581,21 +601,21 @@ fn guid_of(arg: &Literal) -> Option<Uuid> {
     arg.as_text().and_then(|text| crate::package::values::guid(&text))
 }
 
-fn integer(arg: &Literal, segment: &str) -> Result<i64, SpError> {
+pub(super) fn integer(arg: &Literal, segment: &str) -> Result<i64, SpError> {
     match arg {
         Literal::Int(i) => Ok(*i),
         other => other.as_text().and_then(|t| t.parse().ok()).ok_or_else(|| SpError::invalid_expression(segment)),
     }
 }
 
-fn single_literal(seg: &Segment) -> Result<&Literal, SpError> {
+pub(super) fn single_literal(seg: &Segment) -> Result<&Literal, SpError> {
     match seg.args.as_deref() {
         Some([arg]) => Ok(&arg.value),
         _ => Err(SpError::invalid_expression(&seg.name)),
     }
 }
 
-fn single_text(seg: &Segment) -> Result<String, SpError> {
+pub(super) fn single_text(seg: &Segment) -> Result<String, SpError> {
     single_literal(seg)?.as_text().ok_or_else(|| SpError::invalid_expression(&seg.name))
 }
 
