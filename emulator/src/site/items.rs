@@ -146,9 +146,9 @@ pub enum UserKey {
     Email,
 }
 
-const USER_SELECT: &str = "SELECT id, login_name, title, email, is_site_admin, is_deleted FROM users";
+pub(super) const USER_SELECT: &str = "SELECT id, login_name, title, email, is_site_admin, is_deleted FROM users";
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
         login_name: r.get(1)?,

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::details::{FileDetails, ItemDetails, write_file_details, write_item_details};
+use super::items::{USER_SELECT, user_row};
 use super::model::{File, FileVersion, Folder, List, ListItem, User};
 use super::{Db, Error, RowExt, to_text};
 
@@ -97,18 +98,9 @@ impl Db {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, login_name, title, email, is_site_admin, is_deleted FROM users WHERE site_id = ?1 AND id = ?2",
+                &format!("{USER_SELECT} WHERE site_id = ?1 AND id = ?2"),
                 params![site_id.to_string(), id],
-                |r| {
-                    Ok(User {
-                        id: r.get(0)?,
-                        login_name: r.get(1)?,
-                        title: r.get(2)?,
-                        email: r.get(3)?,
-                        is_site_admin: r.get(4)?,
-                        is_deleted: r.get(5)?,
-                    })
-                },
+                user_row,
             )
             .optional()?)
     }

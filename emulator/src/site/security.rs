@@ -9,6 +9,7 @@
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
+use super::items::user_row;
 use super::model::User;
 use super::spec::derived_id;
 use super::{Db, Error};
@@ -237,16 +238,7 @@ impl Db {
              FROM group_members m JOIN users u ON u.site_id = m.site_id AND u.id = m.user_id
              WHERE m.site_id = ?1 AND m.group_id = ?2 ORDER BY u.id",
         )?;
-        let rows = statement.query_map(params![site_id.to_string(), group_id], |r| {
-            Ok(User {
-                id: r.get(0)?,
-                login_name: r.get(1)?,
-                title: r.get(2)?,
-                email: r.get(3)?,
-                is_site_admin: r.get(4)?,
-                is_deleted: r.get(5)?,
-            })
-        })?;
+        let rows = statement.query_map(params![site_id.to_string(), group_id], user_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
