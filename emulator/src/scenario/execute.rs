@@ -57,8 +57,10 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
         scenario.submit.endpoint.clone().unwrap_or_else(|| {
             if encrypted { "CreateMigrationJobEncrypted".into() } else { "CreateMigrationJob".into() }
         });
+    let default_web = SiteIds::of(package::DEFAULT_SITE).web_id.to_string();
     let web_id = match scenario.submit.web.trim() {
         "" => site.web_id.to_string(),
+        web if web.eq_ignore_ascii_case(&default_web) => site.web_id.to_string(),
         other => other.to_string(),
     };
     let mut body = json!({

@@ -191,7 +191,6 @@ fn ok_status() -> u16 {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     pub events: Option<Vec<String>>,
-    pub status: Option<String>,
     #[serde(default)]
     pub counters: BTreeMap<String, Matcher>,
     #[serde(default)]
@@ -284,7 +283,7 @@ pub struct MatcherTable {
 pub fn load(path: &Path) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let scenario: Scenario = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map(|span| text[..span.start].lines().count().max(1));
+        let line = e.span().map(|span| text[..span.start].matches('\n').count() + 1);
         match line {
             Some(line) => format!("{}:{line}: {}", path.display(), e.message()),
             None => format!("{}: {}", path.display(), e.message()),
