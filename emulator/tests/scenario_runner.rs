@@ -58,7 +58,11 @@ fn a_wrong_expectation_names_the_scenario_the_expectation_and_both_values() {
 fn an_unreadable_scenario_is_a_usage_error_that_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("typo.toml");
-    std::fs::write(&path, "description = \"x\"\n[package]\nfolder = \"testdata/packages/base\"\n[expect]\nevent_list = []\n").unwrap();
+    std::fs::write(
+        &path,
+        "description = \"x\"\n[package]\nfolder = \"testdata/packages/base\"\n[expect]\nevent_list = []\n",
+    )
+    .unwrap();
     let (code, stderr) = run(&[path.to_str().unwrap()]);
     assert_eq!(code, Some(64), "{stderr}");
     assert!(stderr.contains("typo.toml:5") && stderr.contains("event_list"), "{stderr}");
