@@ -75,6 +75,9 @@ pub struct Generate {
     pub users: usize,
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// The first this many files get unique permissions: Read for their author.
+    #[serde(default)]
+    pub unique_permissions: usize,
     #[serde(default = "one_u64")]
     pub seed: u64,
 }
@@ -292,6 +295,9 @@ pub fn load(path: &Path) -> Result<Scenario, String> {
     let package = &scenario.package;
     if package.folder.is_some() == package.generate.is_some() {
         return Err(format!("{}: [package] needs either `folder` or `[package.generate]`", path.display()));
+    }
+    if package.generate.as_ref().is_some_and(|g| g.sizes.is_empty()) {
+        return Err(format!("{}: [package.generate] sizes must not be empty", path.display()));
     }
     for add in &package.add {
         if add.text.is_some() == add.base64.is_some() {

@@ -231,19 +231,26 @@ fn generated(spec: &Generate, site: &SiteIds) -> Built {
         let folder_path = format!("Folder {folder}");
         builder.folder(&folder_path);
         for file in 0..spec.files_per_folder {
-            let size = spec.sizes[nth % spec.sizes.len().max(1)];
-            builder.file(&FileSpec {
+            let size = spec.sizes[nth % spec.sizes.len()];
+            let author = users[nth % users.len()].clone();
+            let id = builder.file(&FileSpec {
                 path: format!("{folder_path}/file {file}.bin"),
                 versions: (0..spec.versions.max(1)).map(|_| bytes.take(size)).collect(),
                 fields: spec.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                author: Some(users[nth % users.len()].clone()),
+                author: Some(author.clone()),
             });
+            if nth < spec.unique_permissions {
+                builder.grant(id, &author, READ_ROLE);
+            }
             nth += 1;
         }
     }
     let back = site_renames(&SiteIds::of(DEFAULT_SITE), site).into_iter().map(|(old, new)| (new, old)).collect();
     Built { package: builder.build(), files: BTreeMap::new(), renames: Renames(back) }
 }
+
+/// SharePoint's built-in Read role definition.
+const READ_ROLE: i64 = 1_073_741_826;
 
 /// File bodies from a seed (xorshift), so a generated package is the same on every run.
 struct Bytes(u64);
