@@ -343,6 +343,8 @@ async fn b135_manifest_files_without_snapshots_fail_only_when_snapshots_are_requ
     for name in ["LookupListMap.xml", "Requirements.xml", "RootObjectMap.xml", "ViewFormsList.xml"] {
         let message = format!("The blob '{name}' does not have a snapshot.");
         assert!(warnings.contains(&message.as_str()), "no warning for {name}: {events:#?}");
+        let missing = format!("{name} was not found in the manifest container.");
+        assert!(!warnings.contains(&missing.as_str()), "{name} is there, only without a snapshot: {events:#?}");
     }
     assert!(!names(&events).contains(&"JobFatalError") && !names(&events).contains(&"JobError"), "{events:#?}");
     assert_eq!(title_of(&strict, HELLO).await, "Hello");

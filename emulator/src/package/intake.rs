@@ -143,14 +143,15 @@ pub fn take_in(
     users(&user_group, report)?;
 
     let root_objects =
-        optional(files, ROOT_OBJECT_MAP, report)?.map(|root| files::root_objects(&root)).unwrap_or_default();
+        optional(files, ROOT_OBJECT_MAP, report)?.read().map(|root| files::root_objects(&root)).unwrap_or_default();
     for name in WARN_IF_MISSING {
-        if optional(files, name, report)?.is_none() {
+        // A file without a snapshot was reported as such; it is not also missing.
+        if let Optional::Absent = optional(files, name, report)? {
             report(Finding::new(Severity::Warning, 80, name, problems::optional_file_missing(name)));
         }
     }
     let archived =
-        optional(files, ARCHIVED_FILES, report)?.map(|root| files::archived_files(&root)).unwrap_or_default();
+        optional(files, ARCHIVED_FILES, report)?.read().map(|root| files::archived_files(&root)).unwrap_or_default();
 
     let mut references = References::default();
     let mut manifests = Vec::with_capacity(system_data.manifest_files.len());
@@ -213,19 +214,32 @@ fn undecryptable(name: &str) -> Finding {
 
 /// An optional package file, when present; without a snapshot (when those are required) it
 /// counts as absent, with a warning.
-fn optional(
-    files: &mut dyn ManifestFiles,
-    name: &str,
-    report: &mut dyn FnMut(Finding),
-) -> Result<Option<Element>, Finding> {
+fn optional(files: &mut dyn ManifestFiles, name: &str, report: &mut dyn FnMut(Finding)) -> Result<Optional, Finding> {
     match files.open(name).map_err(|p| Finding::new(Severity::Fatal, 82, name, p))? {
-        Opened::Missing => Ok(None),
+        Opened::Missing => Ok(Optional::Absent),
         Opened::WithoutSnapshot => {
             report(Finding::new(Severity::Warning, 135, name, problems::package_file_without_snapshot(name)));
-            Ok(None)
+            Ok(Optional::Unusable)
         }
-        Opened::Found(file) => document(name, file).map(Some),
+        Opened::Found(file) => document(name, file).map(Optional::Read),
         Opened::Undecryptable => Err(undecryptable(name)),
+    }
+}
+
+/// What became of an optional package file.
+enum Optional {
+    Read(Element),
+    Absent,
+    /// There, but not to be read (no snapshot); already reported.
+    Unusable,
+}
+
+impl Optional {
+    fn read(self) -> Option<Element> {
+        match self {
+            Optional::Read(root) => Some(root),
+            Optional::Absent | Optional::Unusable => None,
+        }
     }
 }
 

@@ -72,7 +72,7 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
         body["azureQueueReportUri"] = json!(queue);
     }
     let submitted_key = match (scenario.submit.key.as_deref(), &staged.key) {
-        (Some("wrong"), _) => Some(random_key()),
+        (Some("wrong"), _) => Some(wrong_key(endpoint, &staged.manifest).await?),
         (Some(other), _) => Some(
             JobKey::from_bytes(&BASE64.decode(other).map_err(|e| format!("[submit] key: {e}"))?)
                 .ok_or("[submit] key must be 32 bytes of base64")?,
@@ -305,6 +305,25 @@ async fn read_progress(endpoint: &Endpoint, recorder: &Recorder, site: &str, job
         }
     }
     Err("GetMigrationJobProgress never gave JobEnd".into())
+}
+
+/// A key other than the package's that is sure to fail: a wrong key decrypts a block to
+/// valid PKCS7 padding one time in 256, so candidates are tried on ExportSettings.xml, the
+/// first file a job reads, until its padding fails.
+async fn wrong_key(endpoint: &Endpoint, manifest: &str) -> Result<JobKey, String> {
+    let (bytes, metadata) = endpoint
+        .tool
+        .get(manifest, "ExportSettings.xml")
+        .await
+        .map_err(|e| format!("ExportSettings.xml: {}", e.message))?;
+    let iv = metadata.get("iv").and_then(|iv| crate::storage::crypto::iv_from_base64(iv)).unwrap_or_default();
+    loop {
+        let candidate = random_key();
+        let mut plain = crate::storage::crypto::DecryptingReader::new(bytes.as_slice(), &candidate, &iv);
+        if std::io::copy(&mut plain, &mut std::io::sink()).is_err() {
+            return Ok(candidate);
+        }
+    }
 }
 
 fn random_key() -> JobKey {

@@ -176,7 +176,8 @@ async fn check_site(
     failures: &mut Vec<Failure>,
 ) {
     let label = format!("expect.site[{}] ({})", index + 1, expectation.path);
-    let url = format!("{}/{}", outcome.site.url, expectation.path.trim_start_matches('/')).replace('\'', "''");
+    let path = expectation.path.replace("{JobId}", &outcome.job.map(|j| j.to_string()).unwrap_or_default());
+    let url = format!("{}/{}", outcome.site.url, path.trim_start_matches('/')).replace('\'', "''");
     let encoded = percent_encoding::utf8_percent_encode(&url, PATH_LITERAL).to_string();
     let file = format!("web/GetFileByServerRelativeUrl('{encoded}')");
     let folder = format!("web/GetFolderByServerRelativeUrl('{encoded}')");
@@ -264,7 +265,26 @@ async fn check_site(
         }
     }
     if !expectation.fields.is_empty() {
-        match json(format!("{object}/ListItemAllFields")).await {
+        // Some fields (`OData__ModerationStatus`…) come only when selected, as in SharePoint;
+        // those expected to be absent cannot be selected.
+        let wanted = |item: &Value| -> Vec<String> {
+            let expected_absent = |m: &Matcher| matches!(m, Matcher::Table(t) if t.absent == Some(true));
+            let fields = expectation.fields.iter();
+            fields
+                .filter(|(n, m)| item.get(n.as_str()).is_none() && !expected_absent(m))
+                .map(|(n, _)| n.clone())
+                .collect()
+        };
+        let item = match json(format!("{object}/ListItemAllFields")).await {
+            Ok(item) if !wanted(&item).is_empty() => {
+                let names: Vec<String> =
+                    expectation.fields.keys().filter(|n| item.get(n.as_str()).is_some()).cloned().collect();
+                let selected = wanted(&item).into_iter().chain(names).collect::<Vec<_>>().join(",");
+                json(format!("{object}/ListItemAllFields?$select={selected}")).await
+            }
+            other => other,
+        };
+        match item {
             Ok(item) => {
                 for (name, matcher) in &expectation.fields {
                     if let Err(actual) = matches(matcher, &item[name], &item) {
@@ -381,6 +401,9 @@ pub fn matches(matcher: &Matcher, actual: &Value, context: &Value) -> Result<(),
             if table.any == Some(true) {
                 ok &= !actual.is_null();
             }
+            if table.absent == Some(true) {
+                ok &= actual.is_null();
+            }
             ok
         }
     };
@@ -413,6 +436,9 @@ fn describe(matcher: &Matcher) -> String {
             }
             if t.any == Some(true) {
                 parts.push("present".into());
+            }
+            if t.absent == Some(true) {
+                parts.push("absent".into());
             }
             parts.join(" and ")
         }

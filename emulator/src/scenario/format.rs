@@ -280,6 +280,7 @@ pub struct MatcherTable {
     pub contains: Option<String>,
     pub same_as: Option<String>,
     pub any: Option<bool>,
+    pub absent: Option<bool>,
 }
 
 /// A scenario file read and parsed; `Err` says where it is wrong.
