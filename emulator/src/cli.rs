@@ -28,6 +28,10 @@ pub enum Command {
     /// Work with import packages offline
     #[command(subcommand)]
     Package(PackageCommand),
+    /// Run scenario files: stage, submit and follow each package as a migration tool would,
+    /// and check its events, counters, logs and site contents
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
     /// Exit 0 if an emulator answers at URL (for container healthchecks)
     Healthcheck {
         /// Base URL of the emulator
@@ -65,6 +69,35 @@ pub enum PackageCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Run every scenario (*.toml) under the paths; exit 1 if any fails (docs/scenarios.md)
+    Run {
+        /// Scenario files or folders
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Scenarios run at once
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
+        /// Write a JUnit XML report here
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Write a JSON report here
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Run only scenarios with this tag (repeatable)
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Use an emulator already running at this URL instead of private ones
+        #[arg(long, value_name = "URL")]
+        emulator: Option<String>,
+        /// The storage account the scenarios stage into (default: a private Azurite, or
+        /// Azurite's default ports with --emulator)
+        #[arg(long, value_name = "CONNECTION_STRING")]
+        storage_connection_string: Option<String>,
+    },
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
     Text,
@@ -86,11 +119,50 @@ pub async fn run() -> ExitCode {
             }
             Err(e) => fail(&e.to_string()),
         },
+        Command::Scenario(ScenarioCommand::Run {
+            paths,
+            jobs,
+            junit,
+            json,
+            tags,
+            emulator,
+            storage_connection_string,
+        }) => {
+            let options =
+                crate::scenario::RunOptions { paths, jobs, junit, json, tags, emulator, storage_connection_string };
+            run_scenarios(&options).await
+        }
         Command::Healthcheck { url, ready, timeout } => healthcheck(&url, ready, Duration::from_secs(timeout)).await,
         Command::Package(PackageCommand::Validate { path, content, key, sourcetype_mode, format }) => {
             validate_package(&path, content.as_deref(), key.as_deref(), sourcetype_mode, format)
         }
     }
+}
+
+async fn run_scenarios(options: &crate::scenario::RunOptions) -> ExitCode {
+    use crate::scenario::report;
+    let started = std::time::Instant::now();
+    let results = match crate::scenario::run(options).await {
+        Ok(results) => results,
+        Err(e) => {
+            eprintln!("spmig: {}", e.0);
+            return ExitCode::from(USAGE);
+        }
+    };
+    let elapsed = started.elapsed();
+    for (path, write) in [
+        (&options.junit, report::write_junit as fn(&Path, &[report::ScenarioResult], Duration) -> std::io::Result<()>),
+        (&options.json, |path, results, elapsed| report::write_json(path, results, elapsed.as_secs_f64())),
+    ] {
+        if let Some(path) = path
+            && let Err(e) = write(path, &results, elapsed)
+        {
+            return fail(&format!("{}: {e}", path.display()));
+        }
+    }
+    let (passed, failed, skipped) = report::tally(&results);
+    eprintln!("{passed} passed, {failed} failed, {skipped} skipped in {:.1} s", elapsed.as_secs_f64());
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 async fn serve(args: &ServeArgs, matches: Option<&ArgMatches>) -> ExitCode {

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod package;
 pub mod problems;
 pub mod report;
+pub mod scenario;
 pub mod server;
 pub mod site;
 pub mod storage;

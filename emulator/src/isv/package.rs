@@ -277,11 +277,19 @@ pub struct Staging {
     pub snapshot_manifest: bool,
     /// Set Content-MD5 on uploads (Put Blob would compute it anyway).
     pub content_md5: bool,
+    /// Blobs (of either container) left without a snapshot whatever the two flags say.
+    pub no_snapshot: Vec<String>,
 }
 
 impl Default for Staging {
     fn default() -> Self {
-        Staging { key: None, snapshot_content: true, snapshot_manifest: true, content_md5: true }
+        Staging {
+            key: None,
+            snapshot_content: true,
+            snapshot_manifest: true,
+            content_md5: true,
+            no_snapshot: Vec::new(),
+        }
     }
 }
 
@@ -313,7 +321,7 @@ pub async fn stage(
                 &Upload { metadata, content_md5: staging.content_md5, md5_override: None },
             )
             .await?;
-            if snapshot {
+            if snapshot && !staging.no_snapshot.contains(name) {
                 tool.snapshot(container, name).await?;
             }
         }

@@ -142,6 +142,12 @@ pub fn event_time(at: OffsetDateTime) -> String {
         .expect("UTC times format")
 }
 
+/// The time an [`event_time`] text stands for.
+pub fn parse_event_time(text: &str) -> Option<OffsetDateTime> {
+    let format = format_description!("[month]/[day]/[year] [hour]:[minute]:[second].[subsecond digits:3]");
+    time::PrimitiveDateTime::parse(text, format).ok().map(time::PrimitiveDateTime::assume_utc)
+}
+
 fn bool_text(value: bool) -> String {
     if value { "True" } else { "False" }.to_string()
 }

@@ -1,0 +1,132 @@
+//! The runner as a migration tool talks to the emulator: SharePoint REST calls (recorded, and
+//! retried after 429/503 as a well-behaved tool does), and the emulator's own control API.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::storage::StorageAccount;
+use crate::storage::admin::AccountAdmin;
+
+/// One public API call the runner made.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub endpoint: String,
+    pub status: u16,
+    pub retry_after: Option<String>,
+}
+
+/// An answer: status and JSON body (`Null` when the body is not JSON).
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// An emulator and the storage account its jobs use.
+pub struct Endpoint {
+    /// `http://host:port`, no trailing slash.
+    pub url: String,
+    pub http: reqwest::Client,
+    pub tool: AccountAdmin,
+}
+
+/// How often a throttled call is tried again before the runner gives up.
+const RETRIES: usize = 20;
+
+impl Endpoint {
+    pub fn new(url: &str, account: StorageAccount) -> Result<Endpoint, String> {
+        let tool = AccountAdmin::new(&account).map_err(|e| e.to_string())?;
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().map_err(|e| e.to_string())?;
+        Ok(Endpoint { url: url.trim_end_matches('/').to_string(), http, tool })
+    }
+
+    /// A call to the emulator's control API (`/_emulator/…`).
+    pub async fn control(&self, method: Method, path: &str, body: Option<Value>) -> Result<Answer, String> {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.map_err(|e| format!("{path}: {e}"))?;
+        let status = response.status().as_u16();
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        Ok(Answer { status, body })
+    }
+
+    /// Moves the emulator's clock on, running what falls due.
+    pub async fn advance(&self, seconds: f64) -> Result<(), String> {
+        let answer =
+            self.control(Method::POST, "/_emulator/clock/advance", Some(json!({ "seconds": seconds }))).await?;
+        match answer.status {
+            200 => Ok(()),
+            status => Err(format!("advancing the clock answered {status}: {}", answer.body)),
+        }
+    }
+}
+
+/// The public calls of one scenario, recorded for `[[expect.call]]`.
+#[derive(Default)]
+pub struct Recorder {
+    calls: Mutex<Vec<Call>>,
+}
+
+impl Recorder {
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// POSTs a SharePoint REST method of the site (`/_api/site/<method>`), JSON light, with
+    /// a bearer token. A 429 or 503 is waited out in emulator time and tried again.
+    pub async fn site_method(
+        &self,
+        endpoint: &Endpoint,
+        site: &str,
+        method: &str,
+        body: Value,
+    ) -> Result<Answer, String> {
+        let url = format!("{}{site}/_api/site/{method}", endpoint.url);
+        for _ in 0..RETRIES {
+            let response = endpoint
+                .http
+                .post(&url)
+                .header("authorization", "Bearer scenario-runner")
+                .header("accept", "application/json;odata=nometadata")
+                .json(&body)
+                .send()
+                .await
+                .map_err(|e| format!("{method}: {e}"))?;
+            let status = response.status().as_u16();
+            let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+            self.calls.lock().unwrap_or_else(|p| p.into_inner()).push(Call {
+                endpoint: method.to_string(),
+                status,
+                retry_after: retry_after.clone(),
+            });
+            let body = response.json::<Value>().await.unwrap_or(Value::Null);
+            if status == 429 || status == 503 {
+                let wait = retry_after.as_deref().and_then(|s| s.trim().parse::<f64>().ok()).unwrap_or(10.0);
+                endpoint.advance(wait).await?;
+                continue;
+            }
+            return Ok(Answer { status, body });
+        }
+        Err(format!("{method} was still throttled after {RETRIES} tries"))
+    }
+
+    /// A GET of the site's REST API, JSON without metadata; not recorded (read-back only).
+    pub async fn read(&self, endpoint: &Endpoint, site: &str, path: &str) -> Result<(u16, Vec<u8>), String> {
+        let response = endpoint
+            .http
+            .get(format!("{}{site}/_api/{path}", endpoint.url))
+            .header("authorization", "Bearer scenario-runner")
+            .header("accept", "application/json;odata=nometadata")
+            .send()
+            .await
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| format!("GET {path}: {e}"))?;
+        Ok((status, bytes.to_vec()))
+    }
+}

@@ -1,0 +1,326 @@
+//! One scenario, played as a migration tool plays it: a site of its own, the package staged,
+//! the service conditions set, the job submitted and followed to its end, and what it left
+//! behind collected for the expectations.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use reqwest::Method;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::client::{Call, Endpoint, Recorder};
+use super::format::{Scenario, StagingSpec};
+use super::package::{self, SiteIds};
+use crate::ids::Ids;
+use crate::isv::events::{open_blob, open_message};
+use crate::isv::package::{Staging, stage};
+use crate::storage::crypto::JobKey;
+use crate::storage::location::Location;
+
+/// How long a job may take, in real time, before the scenario fails.
+const JOB_DEADLINE: Duration = Duration::from_secs(120);
+
+/// What a scenario's run produced.
+pub struct Outcome {
+    pub site: SiteIds,
+    /// The package's files by path, for byte comparisons.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// CreateMigrationJob's status and body.
+    pub creation: (u16, Value),
+    pub job: Option<Uuid>,
+    pub events: Vec<Value>,
+    /// Log files by extension (`log`, `wrn`, `err`), decrypted.
+    pub logs: BTreeMap<String, String>,
+    pub calls: Vec<Call>,
+    pub recorder: Recorder,
+}
+
+/// Runs `scenario` (read from `path`) against `endpoint`; `tag` names everything it creates.
+pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &str) -> Result<Outcome, String> {
+    let site = SiteIds::of(&format!("/sites/{tag}"));
+    create_site(scenario, endpoint, &site).await?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let built = package::build(&scenario.package, base, &site)?;
+    let recorder = Recorder::default();
+    let staged = stage_package(&scenario.staging, endpoint, &recorder, &site, tag, &built.package).await?;
+    add_rules(scenario, endpoint, tag).await?;
+
+    let encrypted = staged.key.is_some();
+    let method =
+        scenario.submit.endpoint.clone().unwrap_or_else(|| {
+            if encrypted { "CreateMigrationJobEncrypted".into() } else { "CreateMigrationJob".into() }
+        });
+    let web_id = match scenario.submit.web.trim() {
+        "" => site.web_id.to_string(),
+        other => other.to_string(),
+    };
+    let mut body = json!({
+        "gWebId": web_id,
+        "azureContainerSourceUri": staged.source_url,
+        "azureContainerManifestUri": staged.manifest_url,
+    });
+    if let Some(queue) = &staged.queue_url {
+        body["azureQueueReportUri"] = json!(queue);
+    }
+    let submitted_key = match (scenario.submit.key.as_deref(), &staged.key) {
+        (Some("wrong"), _) => Some(random_key()),
+        (Some(other), _) => Some(
+            JobKey::from_bytes(&BASE64.decode(other).map_err(|e| format!("[submit] key: {e}"))?)
+                .ok_or("[submit] key must be 32 bytes of base64")?,
+        ),
+        (None, key) => key.clone(),
+    };
+    if method == "CreateMigrationJobEncrypted" {
+        let key = submitted_key.as_ref().ok_or("CreateMigrationJobEncrypted needs a key: set staging.encrypt")?;
+        body["options"] = json!({ "AES256CBCKey": BASE64.encode(key.as_bytes()) });
+    }
+    let answer = recorder.site_method(endpoint, &site.url, &method, body).await?;
+    let mut outcome = Outcome {
+        site,
+        files: built.files,
+        creation: (answer.status, answer.body.clone()),
+        job: None,
+        events: Vec::new(),
+        logs: BTreeMap::new(),
+        calls: Vec::new(),
+        recorder: Recorder::default(),
+    };
+    if answer.status != 200 {
+        outcome.calls = recorder.calls();
+        outcome.recorder = recorder;
+        return Ok(outcome);
+    }
+    let job: Uuid = answer.body["value"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| format!("{method} answered without a job id: {}", answer.body))?;
+    outcome.job = Some(job);
+    let view = follow(endpoint, job).await?;
+    // The key the job's outputs are encrypted with: the one it was submitted with.
+    let key = if method == "CreateMigrationJobEncrypted" { submitted_key } else { None };
+    outcome.events = match &staged.queue {
+        Some(queue) => read_queue(endpoint, queue, key.as_ref()).await?,
+        None => read_progress(endpoint, &recorder, &outcome.site.url, job).await?,
+    };
+    for name in view["logFiles"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let (bytes, metadata) =
+            endpoint.tool.get(&staged.manifest, name).await.map_err(|e| format!("log file {name}: {}", e.message))?;
+        let text = open_blob(&bytes, &metadata, key.as_ref()).map_err(|e| format!("log file {name}: {e}"))?;
+        let extension = name.rsplit('.').next().unwrap_or_default().to_string();
+        outcome.logs.insert(extension, text);
+    }
+    outcome.calls = recorder.calls();
+    outcome.recorder = recorder;
+    Ok(outcome)
+}
+
+/// The scenario's own site collection, with what `[site]` declares.
+async fn create_site(scenario: &Scenario, endpoint: &Endpoint, site: &SiteIds) -> Result<(), String> {
+    let setup = &scenario.site;
+    let spec = json!({
+        "url": site.url,
+        "title": "Scenario",
+        "no_script": setup.no_script,
+        "users": setup.users,
+        "lists": setup.lists,
+    });
+    let answer = endpoint.control(Method::POST, "/_emulator/sites", Some(spec)).await?;
+    match answer.status {
+        200 | 201 => Ok(()),
+        status => Err(format!("creating the scenario's site answered {status}: {}", answer.body)),
+    }
+}
+
+/// Where a package was staged and how to submit it.
+struct Staged {
+    source_url: String,
+    manifest_url: String,
+    manifest: String,
+    queue_url: Option<String>,
+    queue: Option<String>,
+    key: Option<JobKey>,
+}
+
+async fn stage_package(
+    spec: &StagingSpec,
+    endpoint: &Endpoint,
+    recorder: &Recorder,
+    site: &SiteIds,
+    tag: &str,
+    package: &crate::isv::package::Package,
+) -> Result<Staged, String> {
+    let storage_error = |e: crate::storage::blobs::StorageError| e.message;
+    let staged = if spec.provisioned {
+        provisioned(spec, endpoint, recorder, site).await?
+    } else {
+        let expiry = OffsetDateTime::now_utc() + parse_duration(&spec.expires_in)?;
+        let source = format!("{tag}-src");
+        let manifest = if spec.same_container { source.clone() } else { format!("{tag}-man") };
+        endpoint.tool.create_container(&source).await.map_err(storage_error)?;
+        if manifest != source {
+            endpoint.tool.create_container(&manifest).await.map_err(storage_error)?;
+        }
+        let (queue_url, queue) = if spec.queue {
+            let queue = format!("{tag}-q");
+            endpoint.tool.create_queue(&queue).await.map_err(storage_error)?;
+            (Some(endpoint.tool.queue_url(&queue, &spec.queue_permissions, expiry)), Some(queue))
+        } else {
+            (None, None)
+        };
+        Staged {
+            source_url: endpoint.tool.container_url(&source, &spec.source_permissions, "2025-11-05", expiry),
+            manifest_url: endpoint.tool.container_url(&manifest, &spec.manifest_permissions, "2025-11-05", expiry),
+            manifest,
+            queue_url,
+            queue,
+            key: spec.encrypt.then(random_key),
+        }
+    };
+    let source = Location::parse(&staged.source_url).map_err(|e| e.to_string())?.name;
+    let staging = Staging {
+        key: staged.key.clone(),
+        snapshot_content: true,
+        snapshot_manifest: spec.manifest_snapshots,
+        content_md5: spec.content_md5,
+        no_snapshot: spec.no_snapshot.clone(),
+    };
+    stage(&endpoint.tool, package, &source, &staged.manifest, &staging).await.map_err(storage_error)?;
+    Ok(staged)
+}
+
+/// Containers (and a queue) from ProvisionMigrationContainers / ProvisionMigrationQueue, with
+/// the key they come with.
+async fn provisioned(
+    spec: &StagingSpec,
+    endpoint: &Endpoint,
+    recorder: &Recorder,
+    site: &SiteIds,
+) -> Result<Staged, String> {
+    let answer = recorder.site_method(endpoint, &site.url, "ProvisionMigrationContainers", json!({})).await?;
+    let text = |name: &str| answer.body[name].as_str().map(str::to_string);
+    let (Some(source_url), Some(manifest_url), Some(key)) =
+        (text("DataContainerUri"), text("MetadataContainerUri"), text("EncryptionKey"))
+    else {
+        return Err(format!("ProvisionMigrationContainers answered {}: {}", answer.status, answer.body));
+    };
+    let key = BASE64.decode(key).ok().and_then(|k| JobKey::from_bytes(&k)).ok_or("the provisioned key is not a key")?;
+    let (queue_url, queue) = if spec.queue {
+        let answer = recorder.site_method(endpoint, &site.url, "ProvisionMigrationQueue", json!({})).await?;
+        let url = answer.body["JobQueueUri"]
+            .as_str()
+            .ok_or_else(|| format!("ProvisionMigrationQueue answered {}: {}", answer.status, answer.body))?
+            .to_string();
+        let name = Location::parse(&url).map_err(|e| e.to_string())?.name;
+        (Some(url), Some(name))
+    } else {
+        (None, None)
+    };
+    let manifest = Location::parse(&manifest_url).map_err(|e| e.to_string())?.name;
+    Ok(Staged { source_url, manifest_url, manifest, queue_url, queue, key: Some(key) })
+}
+
+/// Posts the scenario's rules, each limited to the scenario's containers unless it names a
+/// site or container itself.
+async fn add_rules(scenario: &Scenario, endpoint: &Endpoint, tag: &str) -> Result<(), String> {
+    for rule in &scenario.rules {
+        let mut rule = serde_json::to_value(rule).map_err(|e| e.to_string())?;
+        if rule.get("site").is_none() && rule.get("container").is_none() {
+            rule["container"] = json!(tag);
+        }
+        let answer = endpoint.control(Method::POST, "/_emulator/rules", Some(rule.clone())).await?;
+        if answer.status >= 300 {
+            return Err(format!("the rule {rule} was refused ({}): {}", answer.status, answer.body));
+        }
+    }
+    Ok(())
+}
+
+/// Waits for JobEnd, advancing the emulator's clock whenever the job waits for a pickup;
+/// returns the job's view from the control API.
+async fn follow(endpoint: &Endpoint, job: Uuid) -> Result<Value, String> {
+    let deadline = Instant::now() + JOB_DEADLINE;
+    loop {
+        let waited =
+            endpoint.control(Method::POST, &format!("/_emulator/jobs/{job}/wait?until=end&timeout=0.5"), None).await?;
+        if waited.status == 200 {
+            return Ok(waited.body);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no JobEnd within {JOB_DEADLINE:?}: {}", waited.body));
+        }
+        let view = waited.body;
+        if view["state"] == "queued"
+            && let Some(pickup) = view["nextPickup"].as_str().and_then(crate::report::events::parse_event_time)
+        {
+            let clock = endpoint.control(Method::GET, "/_emulator/clock", None).await?;
+            let now = clock.body["now"].as_str().and_then(crate::report::events::parse_event_time);
+            if let Some(now) = now.filter(|now| pickup > *now) {
+                endpoint.advance((pickup - now).as_seconds_f64() + 0.001).await?;
+            }
+        }
+    }
+}
+
+/// Every event of the queue (the scenario's own), opened with the key.
+async fn read_queue(endpoint: &Endpoint, queue: &str, key: Option<&JobKey>) -> Result<Vec<Value>, String> {
+    let texts = endpoint.tool.drain_queue(queue).await.map_err(|e| e.message)?;
+    texts
+        .iter()
+        .map(|text| {
+            let json = open_message(text, key)?;
+            serde_json::from_str(&json).map_err(|e| format!("a queue message is not JSON: {e}"))
+        })
+        .collect()
+}
+
+/// Every event through GetMigrationJobProgress, from token 0 to JobEnd.
+async fn read_progress(endpoint: &Endpoint, recorder: &Recorder, site: &str, job: Uuid) -> Result<Vec<Value>, String> {
+    let mut token = "0".to_string();
+    let mut events = Vec::new();
+    for _ in 0..10_000 {
+        let body = json!({ "jobId": job, "nextToken": token });
+        let answer = recorder.site_method(endpoint, site, "GetMigrationJobProgress", body).await?;
+        if answer.status != 200 {
+            return Err(format!("GetMigrationJobProgress answered {}: {}", answer.status, answer.body));
+        }
+        for log in answer.body["Logs"].as_array().into_iter().flatten() {
+            let event: Value = serde_json::from_str(log.as_str().unwrap_or_default())
+                .map_err(|e| format!("a progress log is not JSON: {e}"))?;
+            events.push(event);
+        }
+        token = answer.body["NextToken"].as_str().unwrap_or(&token).to_string();
+        if events.last().is_some_and(|e| e["Event"] == "JobEnd") {
+            return Ok(events);
+        }
+    }
+    Err("GetMigrationJobProgress never gave JobEnd".into())
+}
+
+fn random_key() -> JobKey {
+    JobKey::from_bytes(&Ids::random().bytes::<32>()).expect("32 bytes are a key")
+}
+
+/// `30m`, `2h`, `1d`, `-1h`: a signed duration.
+pub fn parse_duration(text: &str) -> Result<time::Duration, String> {
+    let text = text.trim();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let split = digits.len().saturating_sub(1);
+    let (number, unit) = digits.split_at(split);
+    let number: i64 = number.parse().map_err(|_| format!("'{text}' is not a duration such as 30m, 2h or 1d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("'{text}' is not a duration such as 30m, 2h or 1d")),
+    };
+    Ok(time::Duration::seconds(sign * number * seconds))
+}
