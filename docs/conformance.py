@@ -9,6 +9,7 @@ emulator differs on purpose. Run it (`./dev conformance`) after adding or renami
 import glob
 import os
 import re
+import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
@@ -58,32 +59,44 @@ for root,_,files in os.walk('emulator/src'):
         p=os.path.join(root,f); rel=os.path.relpath(p,'emulator/src')[:-3].split('/')
         if rel[-1]=='mod': rel=rel[:-1]
         scan(p, '::'.join(rel)+'::tests::')
+# Scenario files claim behaviours with `behaviours = [...]` (docs/scenarios.md).
+scenarios={}
+for p in sorted(glob.glob('scenarios/**/*.toml', recursive=True)):
+    with open(p,'rb') as f:
+        for n in tomllib.load(f).get('behaviours',[]): scenarios.setdefault(n,[]).append(p)
 plan={'A':'#4','B':'#4','C':'#4','D':'#4','E':'#4','F':'#5','G':'#5','H':'#5','I':'#6','J':'#6','K':'#5','L':'#5','M':'#5','N':'#5','O':'#6','P':'#6','Q':'#4'}
-labels={}; done={}
+labels={}; done={}; scened={}
 for g,n,s,l in rows:
     labels[l]=labels.get(l,0)+1
-    if n in tests: done[l]=done.get(l,0)+1
+    if n in tests or n in scenarios: done[l]=done.get(l,0)+1
+    if n in scenarios: scened[l]=scened.get(l,0)+1
 summary=', '.join(f'{l} {done.get(l,0)}/{labels[l]}' for l in ['DOCUMENTED','OBSERVED','INFERRED'])
+by_scenarios=', '.join(f'{l} {scened.get(l,0)}/{done.get(l,0)}' for l in ['DOCUMENTED','OBSERVED','INFERRED'])
 out=['# Conformance: the behaviour checklist, row by row','',
 'One row per behaviour of `behaviours.md` in the shared spec (`../shared/spec/` beside this',
 'repository). **Evidence** is the checklist\'s first label for the row. **Status** is `implemented`',
-'(with the tests that prove it), `planned (#n)` (the issue that will implement it), or',
+'(with the tests and scenarios that prove it), `planned (#n)` (the issue that will implement it), or',
 '`deliberate difference` (explained in the README under *Fidelity choices*). Tests are named',
 '`<integration test file>::<test>`, unit tests by module path, end-to-end tests as',
 '`e2e/<file>.py::<test>`; a test whose name starts with',
-'`b<N>_` claims behaviour N and must be listed on its row (`tests/docs.rs` checks both ways).','',
-f'**Summary:** {len([1 for g,n,s,l in rows if n in tests])} of {len(rows)} behaviours implemented — by evidence: {summary}.','']
+'`b<N>_` claims behaviour N and must be listed on its row (`tests/docs.rs` checks both ways).',
+'**Scenarios** are the files of `scenarios/` whose `behaviours` list names the row; `./dev test`',
+'runs them all with `spmig scenario run scenarios/`.','',
+f'**Summary:** {len([1 for g,n,s,l in rows if n in tests or n in scenarios])} of {len(rows)} behaviours implemented — by evidence: {summary}.',
+f'Of those, proved by scenarios: {len([1 for g,n,s,l in rows if n in scenarios])} — {by_scenarios}.','']
 cur=None
 for g,n,s,l in rows:
     if g!=cur:
         cur=g
-        out += ['',f'## {g}. {titles[g]}','','| # | Behaviour | Evidence | Status | Proved by |','| --- | --- | --- | --- | --- |']
-    if n in tests:
-        st='implemented'; t=', '.join(f'`{x}`' for x in tests[n])
+        out += ['',f'## {g}. {titles[g]}','','| # | Behaviour | Evidence | Status | Tests | Scenarios |','| --- | --- | --- | --- | --- | --- |']
+    t=', '.join(f'`{x}`' for x in tests.get(n,[]))
+    sc=', '.join(f'[`{os.path.basename(x)[:-5]}`]({os.path.relpath(x,"docs")})' for x in scenarios.get(n,[]))
+    if n in tests or n in scenarios:
+        st='implemented'
     elif n in DELIBERATE:
-        st='deliberate difference'; t=''
+        st='deliberate difference'
     else:
-        st=f'planned ({LATER.get(n, plan[g])})'; t=''
-    out.append(f'| {n} | {s} | {l} | {st} | {t} |')
+        st=f'planned ({LATER.get(n, plan[g])})'
+    out.append(f'| {n} | {s} | {l} | {st} | {t} | {sc} |')
 open('docs/conformance.md','w').write('\n'.join(out)+'\n')
 print(summary)

@@ -11,6 +11,8 @@ fn repo() -> PathBuf {
 struct Row {
     status: String,
     tests: Vec<String>,
+    /// Scenario files, relative to the repository.
+    scenarios: Vec<String>,
 }
 
 fn rows() -> (String, BTreeMap<u32, Row>) {
@@ -18,9 +20,14 @@ fn rows() -> (String, BTreeMap<u32, Row>) {
     let mut rows = BTreeMap::new();
     for line in text.lines().filter(|l| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_digit)) {
         let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
-        assert_eq!(cells.len(), 5, "malformed row: {line}");
+        assert_eq!(cells.len(), 6, "malformed row: {line}");
         let tests = cells[4].split(", ").filter(|t| !t.is_empty()).map(|t| t.trim_matches('`').to_string()).collect();
-        rows.insert(cells[0].parse().unwrap(), Row { status: cells[3].to_string(), tests });
+        // `[`name`](../scenarios/…/name.toml)`: the link's target.
+        let scenarios = cells[5]
+            .split(", ")
+            .filter_map(|link| link.split_once("](../").map(|(_, rest)| rest.trim_end_matches(')').to_string()))
+            .collect();
+        rows.insert(cells[0].parse().unwrap(), Row { status: cells[3].to_string(), tests, scenarios });
     }
     (text, rows)
 }
@@ -55,7 +62,20 @@ fn conformance_table_is_complete_and_true() {
     );
     for (number, row) in &rows {
         if row.status == "implemented" {
-            assert!(!row.tests.is_empty(), "row {number} is implemented but names no test");
+            assert!(
+                !row.tests.is_empty() || !row.scenarios.is_empty(),
+                "row {number} is implemented but names no proof"
+            );
+        }
+        for scenario in &row.scenarios {
+            let text = std::fs::read_to_string(repo().join(scenario))
+                .unwrap_or_else(|_| panic!("row {number}: no scenario {scenario}"));
+            let claims: toml::Table = toml::from_str(&text).unwrap();
+            let listed = claims
+                .get("behaviours")
+                .and_then(|b| b.as_array())
+                .is_some_and(|b| b.iter().any(|n| n.as_integer() == Some(i64::from(*number))));
+            assert!(listed, "row {number}: {scenario} does not claim behaviour {number}");
         }
         for test in &row.tests {
             let (file, name) = source_of(test);
@@ -63,6 +83,35 @@ fn conformance_table_is_complete_and_true() {
                 std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("row {number}: no file {}", file.display()));
             let defined = source.contains(&format!("fn {name}(")) || source.contains(&format!("def {name}("));
             assert!(defined, "row {number}: no test {name} in {}", file.display());
+        }
+    }
+}
+
+#[test]
+fn every_scenario_is_listed_on_each_of_its_rows() {
+    let (_, rows) = rows();
+    let mut files = Vec::new();
+    scenario_files(&repo().join("scenarios"), &mut files);
+    assert!(!files.is_empty(), "no scenarios found");
+    for path in files {
+        let relative = path.strip_prefix(repo()).unwrap().to_string_lossy().replace('\\', "/");
+        let claims: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for number in claims.get("behaviours").and_then(|b| b.as_array()).into_iter().flatten() {
+            let number = number.as_integer().unwrap() as u32;
+            let row =
+                rows.get(&number).unwrap_or_else(|| panic!("{relative} claims behaviour {number}, which has no row"));
+            assert!(row.scenarios.contains(&relative), "row {number} does not list {relative}: run ./dev conformance");
+        }
+    }
+}
+
+fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            scenario_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
         }
     }
 }

@@ -34,6 +34,10 @@ pub struct PackageBuilder {
     folders: Vec<(String, Uuid)>,
     next_item_id: i64,
     timestamp: String,
+    /// Web-relative URLs of the files, by id, for role assignments.
+    files: Vec<(Uuid, String)>,
+    /// `RoleAssignment` elements: unique permissions on files.
+    grants: String,
 }
 
 /// A file to add.
@@ -81,6 +85,8 @@ impl PackageBuilder {
             folders: Vec::new(),
             next_item_id: 1,
             timestamp: "2024-03-01T10:00:00".into(),
+            files: Vec::new(),
+            grants: String::new(),
         }
     }
 
@@ -164,6 +170,7 @@ impl PackageBuilder {
             .iter()
             .map(|(name, value)| format!(r#"<Field Name="{}" Value="{}" Type="Text" />"#, escape(name), escape(value)))
             .collect();
+        self.files.push((id, url.clone()));
         let dir = match spec.path.rfind('/') {
             Some(i) => format!("{}/{}", t.library_url, &spec.path[..i]),
             None => t.library_url.clone(),
@@ -213,11 +220,38 @@ impl PackageBuilder {
         id
     }
 
-    pub fn build(self) -> Package {
+    /// Gives a file added earlier unique permissions: `role_id` (a role definition id, e.g.
+    /// 1073741826 for Read) for the package user `principal` (behaviour 155).
+    pub fn grant(&mut self, file: Uuid, principal: &str, role_id: i64) {
+        let url = &self.files.iter().find(|(id, _)| *id == file).expect("the file was added").1;
+        let _ = write!(
+            self.grants,
+            r#"<RoleAssignment ScopeId="{scope}" RoleDefWebId="{web}" RoleDefWebUrl="{web_url}" ObjectId="{file}" ObjectType="2" ObjectUrl="{url}" AnonymousPermMask="0"><Assignment RoleId="{role_id}" PrincipalId="{principal}" /></RoleAssignment>"#,
+            scope = Uuid::new_v4(),
+            web = self.target.web_id,
+            web_url = escape(&self.target.web_url),
+            url = escape(url),
+            principal = escape(principal),
+        );
+    }
+
+    pub fn build(mut self) -> Package {
+        let security = if self.grants.is_empty() { "None" } else { "All" };
+        if !self.grants.is_empty() {
+            let t = &self.target;
+            let _ = write!(
+                self.objects,
+                r#"<SPObject Id="{id}" ObjectType="DeploymentRoleAssignments" ParentId="{web}" ParentWebId="{web}" ParentWebUrl="{web_url}"><RoleAssignments>{grants}</RoleAssignments></SPObject>"#,
+                id = Uuid::new_v4(),
+                web = t.web_id,
+                web_url = escape(&t.web_url),
+                grants = self.grants,
+            );
+        }
         let t = &self.target;
         let declaration = r#"<?xml version="1.0" encoding="utf-8"?>"#;
         let export = format!(
-            r#"{declaration}<ExportSettings xmlns="urn:deployment-exportsettings-schema" SiteUrl="http://fileshare/sites/user" FileLocation="C:\" IncludeSecurity="None" SourceType="FileShare"><ExportObjects><DeploymentObject Id="{}" Type="List" ParentId="{}" /></ExportObjects></ExportSettings>"#,
+            r#"{declaration}<ExportSettings xmlns="urn:deployment-exportsettings-schema" SiteUrl="http://fileshare/sites/user" FileLocation="C:\" IncludeSecurity="{security}" SourceType="FileShare"><ExportObjects><DeploymentObject Id="{}" Type="List" ParentId="{}" /></ExportObjects></ExportSettings>"#,
             t.list_id, t.web_id
         );
         let system = format!(

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::client::{Call, Endpoint, Recorder};
 use super::format::{Scenario, StagingSpec};
-use super::package::{self, SiteIds};
+use super::package::{self, Renames, SiteIds};
 use crate::ids::Ids;
 use crate::isv::events::{open_blob, open_message};
 use crate::isv::package::{Staging, stage};
@@ -38,6 +38,8 @@ pub struct Outcome {
     pub logs: BTreeMap<String, String>,
     pub calls: Vec<Call>,
     pub recorder: Recorder,
+    /// Turns the scenario's own site and ids back into those the scenario file names.
+    pub renames: Renames,
 }
 
 /// Runs `scenario` (read from `path`) against `endpoint`; `tag` names everything it creates.
@@ -48,15 +50,17 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
     let built = package::build(&scenario.package, base, &site)?;
     let recorder = Recorder::default();
     let staged = stage_package(&scenario.staging, endpoint, &recorder, &site, tag, &built.package).await?;
-    add_rules(scenario, endpoint, tag).await?;
+    add_rules(scenario, endpoint, &site).await?;
 
     let encrypted = staged.key.is_some();
     let method =
         scenario.submit.endpoint.clone().unwrap_or_else(|| {
             if encrypted { "CreateMigrationJobEncrypted".into() } else { "CreateMigrationJob".into() }
         });
+    let default_web = SiteIds::of(package::DEFAULT_SITE).web_id.to_string();
     let web_id = match scenario.submit.web.trim() {
         "" => site.web_id.to_string(),
+        web if web.eq_ignore_ascii_case(&default_web) => site.web_id.to_string(),
         other => other.to_string(),
     };
     let mut body = json!({
@@ -89,6 +93,7 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
         logs: BTreeMap::new(),
         calls: Vec::new(),
         recorder: Recorder::default(),
+        renames: built.renames,
     };
     if answer.status != 200 {
         outcome.calls = recorder.calls();
@@ -103,16 +108,17 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
     let view = follow(endpoint, job).await?;
     // The key the job's outputs are encrypted with: the one it was submitted with.
     let key = if method == "CreateMigrationJobEncrypted" { submitted_key } else { None };
-    outcome.events = match &staged.queue {
+    let events = match &staged.queue {
         Some(queue) => read_queue(endpoint, queue, key.as_ref()).await?,
         None => read_progress(endpoint, &recorder, &outcome.site.url, job).await?,
     };
+    outcome.events = events.iter().map(|e| outcome.renames.back_json(e)).collect();
     for name in view["logFiles"].as_array().into_iter().flatten().filter_map(Value::as_str) {
         let (bytes, metadata) =
             endpoint.tool.get(&staged.manifest, name).await.map_err(|e| format!("log file {name}: {}", e.message))?;
         let text = open_blob(&bytes, &metadata, key.as_ref()).map_err(|e| format!("log file {name}: {e}"))?;
         let extension = name.rsplit('.').next().unwrap_or_default().to_string();
-        outcome.logs.insert(extension, text);
+        outcome.logs.insert(extension, outcome.renames.back(&text));
     }
     outcome.calls = recorder.calls();
     outcome.recorder = recorder;
@@ -224,13 +230,13 @@ async fn provisioned(
     Ok(Staged { source_url, manifest_url, manifest, queue_url, queue, key: Some(key) })
 }
 
-/// Posts the scenario's rules, each limited to the scenario's containers unless it names a
-/// site or container itself.
-async fn add_rules(scenario: &Scenario, endpoint: &Endpoint, tag: &str) -> Result<(), String> {
+/// Posts the scenario's rules, each limited to the scenario's site unless it names a site or
+/// container itself.
+async fn add_rules(scenario: &Scenario, endpoint: &Endpoint, site: &SiteIds) -> Result<(), String> {
     for rule in &scenario.rules {
         let mut rule = serde_json::to_value(rule).map_err(|e| e.to_string())?;
         if rule.get("site").is_none() && rule.get("container").is_none() {
-            rule["container"] = json!(tag);
+            rule["site"] = json!(site.url);
         }
         let answer = endpoint.control(Method::POST, "/_emulator/rules", Some(rule.clone())).await?;
         if answer.status >= 300 {

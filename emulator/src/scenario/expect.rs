@@ -183,7 +183,9 @@ async fn check_site(
     let read = |path: String| async move { outcome.recorder.read(endpoint, &outcome.site.url, &path).await };
     let json = |path: String| async move {
         match read(path.clone()).await {
-            Ok((200, bytes)) => serde_json::from_slice::<Value>(&bytes).map_err(|e| format!("{path}: {e}")),
+            Ok((200, bytes)) => serde_json::from_slice::<Value>(&bytes)
+                .map(|body| outcome.renames.back_json(&body))
+                .map_err(|e| format!("{path}: {e}")),
             Ok((status, bytes)) => Err(format!("{status} {}", String::from_utf8_lossy(&bytes))),
             Err(e) => Err(e),
         }

@@ -75,6 +75,9 @@ pub struct Generate {
     pub users: usize,
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// The first this many files get unique permissions: Read for their author.
+    #[serde(default)]
+    pub unique_permissions: usize,
     #[serde(default = "one_u64")]
     pub seed: u64,
 }
@@ -191,7 +194,6 @@ fn ok_status() -> u16 {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     pub events: Option<Vec<String>>,
-    pub status: Option<String>,
     #[serde(default)]
     pub counters: BTreeMap<String, Matcher>,
     #[serde(default)]
@@ -284,7 +286,7 @@ pub struct MatcherTable {
 pub fn load(path: &Path) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let scenario: Scenario = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map(|span| text[..span.start].lines().count().max(1));
+        let line = e.span().map(|span| text[..span.start].matches('\n').count() + 1);
         match line {
             Some(line) => format!("{}:{line}: {}", path.display(), e.message()),
             None => format!("{}: {}", path.display(), e.message()),
@@ -293,6 +295,9 @@ pub fn load(path: &Path) -> Result<Scenario, String> {
     let package = &scenario.package;
     if package.folder.is_some() == package.generate.is_some() {
         return Err(format!("{}: [package] needs either `folder` or `[package.generate]`", path.display()));
+    }
+    if package.generate.as_ref().is_some_and(|g| g.sizes.is_empty()) {
+        return Err(format!("{}: [package.generate] sizes must not be empty", path.display()));
     }
     for add in &package.add {
         if add.text.is_some() == add.base64.is_some() {

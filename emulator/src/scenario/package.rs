@@ -62,6 +62,34 @@ pub const DEFAULT_SITE: &str = "/sites/dev";
 pub struct Built {
     pub package: Package,
     pub files: BTreeMap<String, Vec<u8>>,
+    pub renames: Renames,
+}
+
+/// What the runner renamed to give a scenario its own site and ids, so that what comes back
+/// can be named as the scenario file names it: the default site's URL and ids, and the
+/// package's own GUIDs.
+#[derive(Clone, Debug, Default)]
+pub struct Renames(Vec<(String, String)>);
+
+impl Renames {
+    /// `text` with every new name turned back into the one the scenario file uses.
+    pub fn back(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (new, old) in &self.0 {
+            if text.contains(new.as_str()) {
+                text = text.replace(new.as_str(), old);
+            }
+        }
+        text
+    }
+
+    /// [`Renames::back`] on every string of a JSON value.
+    pub fn back_json(&self, value: &serde_json::Value) -> serde_json::Value {
+        match serde_json::from_str(&self.back(&value.to_string())) {
+            Ok(renamed) => renamed,
+            Err(_) => value.clone(),
+        }
+    }
 }
 
 /// Builds the scenario's package for `site`. `base` is the scenario file's folder.
@@ -119,18 +147,18 @@ fn from_folder(spec: &PackageSpec, dir: &Path, site: &SiteIds) -> Result<Built, 
         };
         files.insert(add.path.clone(), bytes);
     }
-    let target = SiteIds::of(DEFAULT_SITE);
+    let default = SiteIds::of(DEFAULT_SITE);
+    let renames = renames(&files, &default, site);
     let mut package = Package { manifest_files: Vec::new(), content: Vec::new() };
     for (path, bytes) in &files {
         match path.strip_prefix("content/") {
             Some(blob) => package.content.push((blob.to_string(), bytes.clone())),
-            None if path.ends_with(".xml") => {
-                package.manifest_files.push((path.clone(), retarget(bytes, &target, site)))
-            }
+            None if path.ends_with(".xml") => package.manifest_files.push((path.clone(), rename(bytes, &renames))),
             None => package.manifest_files.push((path.clone(), bytes.clone())),
         }
     }
-    Ok(Built { package, files })
+    let back = Renames(renames.into_iter().map(|(old, new)| (new, old)).collect());
+    Ok(Built { package, files, renames: back })
 }
 
 /// Every file under `dir`, by `/`-separated path; `.iv` sidecars of pre-encrypted corpus
@@ -149,16 +177,45 @@ fn read_tree(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) ->
     Ok(())
 }
 
-/// A package file written for `from` (the default site), pointed at `to`: its URL and ids.
-fn retarget(bytes: &[u8], from: &SiteIds, to: &SiteIds) -> Vec<u8> {
+/// The old → new names that point a package written for `from` (the default site) at `to`:
+/// the site's URL and ids, and every other GUID of the XML files, which becomes one of the
+/// scenario's own (the emulator keeps a GUID in one site collection only), consistently
+/// across files.
+fn renames(files: &BTreeMap<String, Vec<u8>>, from: &SiteIds, to: &SiteIds) -> Vec<(String, String)> {
+    let mut renames = site_renames(from, to);
+    let namespace = crate::site::spec::derived_id("scenario", &to.url);
+    let guid = regex::Regex::new("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+        .expect("a valid pattern");
+    for (path, bytes) in files {
+        let Some(text) = path.ends_with(".xml").then(|| String::from_utf8_lossy(bytes)) else { continue };
+        for found in guid.find_iter(&text) {
+            let old = found.as_str().to_ascii_lowercase();
+            if !renames.iter().any(|(o, _)| *o == old) {
+                let new = Uuid::new_v5(&namespace, old.as_bytes()).to_string();
+                renames.push((old, new));
+            }
+        }
+    }
+    renames
+}
+
+/// The default site's ids and URL as `to`'s; the URL only as whole path segments
+/// (`/sites/dev"`, `/sites/dev/`, never `/sites/devices`).
+fn site_renames(from: &SiteIds, to: &SiteIds) -> Vec<(String, String)> {
+    [(from.web_id, to.web_id), (from.list_id, to.list_id), (from.root_folder_id, to.root_folder_id)]
+        .into_iter()
+        .map(|(old, new)| (old.to_string(), new.to_string()))
+        .chain(['/', '"', '<', '\''].map(|end| (format!("{}{end}", from.url), format!("{}{end}", to.url))))
+        .collect()
+}
+
+fn rename(bytes: &[u8], renames: &[(String, String)]) -> Vec<u8> {
     let Ok(text) = std::str::from_utf8(bytes) else { return bytes.to_vec() };
     let mut text = text.to_string();
-    for (old, new) in [(from.web_id, to.web_id), (from.list_id, to.list_id), (from.root_folder_id, to.root_folder_id)] {
-        text = text.replace(&old.to_string(), &new.to_string());
-    }
-    // Only whole path segments: `/sites/dev"` and `/sites/dev/`, never `/sites/devices`.
-    for end in ['/', '"', '<', '\''] {
-        text = text.replace(&format!("{}{end}", from.url), &format!("{}{end}", to.url));
+    for (old, new) in renames {
+        if text.contains(old.as_str()) {
+            text = text.replace(old.as_str(), new);
+        }
     }
     text.into_bytes()
 }
@@ -174,18 +231,26 @@ fn generated(spec: &Generate, site: &SiteIds) -> Built {
         let folder_path = format!("Folder {folder}");
         builder.folder(&folder_path);
         for file in 0..spec.files_per_folder {
-            let size = spec.sizes[nth % spec.sizes.len().max(1)];
-            builder.file(&FileSpec {
+            let size = spec.sizes[nth % spec.sizes.len()];
+            let author = users[nth % users.len()].clone();
+            let id = builder.file(&FileSpec {
                 path: format!("{folder_path}/file {file}.bin"),
                 versions: (0..spec.versions.max(1)).map(|_| bytes.take(size)).collect(),
                 fields: spec.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                author: Some(users[nth % users.len()].clone()),
+                author: Some(author.clone()),
             });
+            if nth < spec.unique_permissions {
+                builder.grant(id, &author, READ_ROLE);
+            }
             nth += 1;
         }
     }
-    Built { package: builder.build(), files: BTreeMap::new() }
+    let back = site_renames(&SiteIds::of(DEFAULT_SITE), site).into_iter().map(|(old, new)| (new, old)).collect();
+    Built { package: builder.build(), files: BTreeMap::new(), renames: Renames(back) }
 }
+
+/// SharePoint's built-in Read role definition.
+const READ_ROLE: i64 = 1_073_741_826;
 
 /// File bodies from a seed (xorshift), so a generated package is the same on every run.
 struct Bytes(u64);
