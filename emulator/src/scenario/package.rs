@@ -199,13 +199,13 @@ fn renames(files: &BTreeMap<String, Vec<u8>>, from: &SiteIds, to: &SiteIds) -> V
     renames
 }
 
-/// The default site's ids and URL as `to`'s; the URL only as whole path segments
-/// (`/sites/dev"`, `/sites/dev/`, never `/sites/devices`).
+/// The default site's ids and URL as `to`'s; the URL only where it ends a path (followed by
+/// `/`, a quote, markup, or the full stop that ends a message; never `/sites/devices`).
 fn site_renames(from: &SiteIds, to: &SiteIds) -> Vec<(String, String)> {
     [(from.web_id, to.web_id), (from.list_id, to.list_id), (from.root_folder_id, to.root_folder_id)]
         .into_iter()
         .map(|(old, new)| (old.to_string(), new.to_string()))
-        .chain(['/', '"', '<', '\''].map(|end| (format!("{}{end}", from.url), format!("{}{end}", to.url))))
+        .chain(['/', '"', '<', '\'', '.', ' '].map(|end| (format!("{}{end}", from.url), format!("{}{end}", to.url))))
         .collect()
 }
 
