@@ -1,6 +1,7 @@
 //! The runner as a migration tool talks to the emulator: SharePoint REST calls (recorded, and
 //! retried after 429/503 as a well-behaved tool does), and the emulator's own control API.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -16,6 +17,8 @@ pub struct Call {
     pub endpoint: String,
     pub status: u16,
     pub retry_after: Option<String>,
+    /// Every response header, by lower-case name.
+    pub headers: BTreeMap<String, String>,
 }
 
 /// An answer: status and JSON body (`Null` when the body is not JSON).
@@ -31,6 +34,14 @@ pub struct Endpoint {
     pub url: String,
     pub http: reqwest::Client,
     pub tool: AccountAdmin,
+}
+
+fn headers_of(response: &reqwest::Response) -> BTreeMap<String, String> {
+    response
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_ascii_lowercase(), value.to_str().ok()?.to_string())))
+        .collect()
 }
 
 /// How often a throttled call is tried again before the runner gives up.
@@ -98,11 +109,13 @@ impl Recorder {
                 .await
                 .map_err(|e| format!("{method}: {e}"))?;
             let status = response.status().as_u16();
-            let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let headers = headers_of(&response);
+            let retry_after = headers.get("retry-after").cloned();
             self.calls.lock().unwrap_or_else(|p| p.into_inner()).push(Call {
                 endpoint: method.to_string(),
                 status,
                 retry_after: retry_after.clone(),
+                headers,
             });
             let body = response.json::<Value>().await.unwrap_or(Value::Null);
             if status == 429 || status == 503 {
@@ -113,6 +126,36 @@ impl Recorder {
             return Ok(Answer { status, body });
         }
         Err(format!("{method} was still throttled after {RETRIES} tries"))
+    }
+
+    /// Any call of the site's REST API in the given format, with its status, headers and
+    /// body; not recorded.
+    pub async fn request(
+        &self,
+        endpoint: &Endpoint,
+        site: &str,
+        (method, path, format): (&str, &str, &str),
+        body: Option<String>,
+    ) -> Result<(u16, BTreeMap<String, String>, Value), String> {
+        let method = Method::from_bytes(method.as_bytes()).map_err(|_| format!("'{method}' is not an HTTP method"))?;
+        let accept = match format {
+            "verbose" => "application/json;odata=verbose",
+            "minimal" => "application/json;odata=minimalmetadata",
+            _ => "application/json;odata=nometadata",
+        };
+        let mut request = endpoint
+            .http
+            .request(method, format!("{}{site}/_api/{path}", endpoint.url))
+            .header("authorization", "Bearer scenario-runner")
+            .header("accept", accept);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        let response = request.send().await.map_err(|e| format!("{path}: {e}"))?;
+        let status = response.status().as_u16();
+        let headers = headers_of(&response);
+        let body = response.json::<Value>().await.unwrap_or(Value::Null);
+        Ok((status, headers, body))
     }
 
     /// A GET of the site's REST API, JSON without metadata; not recorded (read-back only).

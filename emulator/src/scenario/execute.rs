@@ -178,9 +178,17 @@ async fn stage_package(
         } else {
             (None, None)
         };
+        let url = |container: &str, permissions: &str| {
+            let signed = endpoint.tool.container_url(container, permissions, "2025-11-05", expiry);
+            let url = match spec.no_sas {
+                true => signed.split('?').next().unwrap_or_default().to_string(),
+                false => signed,
+            };
+            format!("{url}{}", spec.url_suffix)
+        };
         Staged {
-            source_url: endpoint.tool.container_url(&source, &spec.source_permissions, "2025-11-05", expiry),
-            manifest_url: endpoint.tool.container_url(&manifest, &spec.manifest_permissions, "2025-11-05", expiry),
+            source_url: url(&source, &spec.source_permissions),
+            manifest_url: url(&manifest, &spec.manifest_permissions),
             manifest,
             queue_url,
             queue,
@@ -196,6 +204,20 @@ async fn stage_package(
         no_snapshot: spec.no_snapshot.clone(),
     };
     stage(&endpoint.tool, package, &source, &staged.manifest, &staging).await.map_err(storage_error)?;
+    for change in &spec.change {
+        let bytes = match (&change.text, &change.base64) {
+            (Some(text), _) => text.clone().into_bytes(),
+            (None, Some(encoded)) => BASE64.decode(encoded.trim()).map_err(|e| format!("[[staging.change]]: {e}"))?,
+            (None, None) => return Err("[[staging.change]] needs `text` or `base64`".into()),
+        };
+        let is_content = package.content.iter().any(|(name, _)| *name == change.blob);
+        let container = if is_content { &source } else { &staged.manifest };
+        let upload = crate::storage::admin::Upload { content_md5: spec.content_md5, ..Default::default() };
+        endpoint.tool.put(container, &change.blob, bytes, &upload).await.map_err(storage_error)?;
+        if change.snapshot {
+            endpoint.tool.snapshot(container, &change.blob).await.map_err(storage_error)?;
+        }
+    }
     Ok(staged)
 }
 

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::client::Endpoint;
 use super::execute::Outcome;
-use super::format::{Expect, Grant, Matcher, MatcherTable, Scenario, SiteExpectation};
+use super::format::{Expect, Grant, Matcher, MatcherTable, RestExpectation, Scenario, SiteExpectation};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Failure {
@@ -46,6 +46,9 @@ pub async fn check(scenario: &Scenario, outcome: &Outcome, endpoint: &Endpoint) 
         check_logs(&scenario.expect, outcome, &mut failures);
         for (index, expectation) in scenario.expect.site.iter().enumerate() {
             check_site(expectation, index, outcome, endpoint, &mut failures).await;
+        }
+        for (index, expectation) in scenario.expect.rest.iter().enumerate() {
+            check_rest(expectation, index, outcome, endpoint, &mut failures).await;
         }
     }
     check_calls(&scenario.expect, outcome, &mut failures);
@@ -100,6 +103,13 @@ fn check_events(expect: &Expect, events: &[Value], failures: &mut Vec<Failure>) 
                 failures.push(failure(format!("{label}.{field}"), describe(matcher), actual));
             }
         }
+        if let Some(matcher) = &expectation.all_fields {
+            for (field, value) in event.as_object().into_iter().flatten() {
+                if let Err(actual) = matches(matcher, value, event) {
+                    failures.push(failure(format!("{label}.all_fields ({field})"), describe(matcher), actual));
+                }
+            }
+        }
     }
 }
 
@@ -150,6 +160,12 @@ fn check_calls(expect: &Expect, outcome: &Outcome, failures: &mut Vec<Failure>) 
             .filter(|c| {
                 expectation.retry_after.as_ref().is_none_or(|m| {
                     let header = c.retry_after.clone().map_or(Value::Null, Value::String);
+                    matches(m, &header, &Value::Null).is_ok()
+                })
+            })
+            .filter(|c| {
+                expectation.headers.iter().all(|(name, m)| {
+                    let header = c.headers.get(&name.to_ascii_lowercase()).cloned().map_or(Value::Null, Value::String);
                     matches(m, &header, &Value::Null).is_ok()
                 })
             })
@@ -348,6 +364,59 @@ async fn check_site(
 const PATH_LITERAL: &percent_encoding::AsciiSet =
     &percent_encoding::CONTROLS.add(b' ').add(b'#').add(b'?').add(b'%').add(b'"').add(b'<').add(b'>');
 
+async fn check_rest(
+    expectation: &RestExpectation,
+    index: usize,
+    outcome: &Outcome,
+    endpoint: &Endpoint,
+    failures: &mut Vec<Failure>,
+) {
+    let job = outcome.job.map(|j| j.to_string()).unwrap_or_default();
+    let label = format!("expect.rest[{}] ({} {})", index + 1, expectation.method, expectation.path);
+    let path = outcome.renames.forward(&expectation.path.replace("{JobId}", &job));
+    if let Some(seconds) = expectation.advance
+        && let Err(e) = endpoint.advance(seconds).await
+    {
+        failures.push(failure(label, "the clock to move", e));
+        return;
+    }
+    let body = expectation.body.as_ref().map(|b| outcome.renames.forward(&b.replace("{JobId}", &job)));
+    let format = expectation.format.as_deref().unwrap_or("nometadata");
+    let call = (expectation.method.as_str(), path.as_str(), format);
+    let (status, headers, answer) = match outcome.recorder.request(endpoint, &outcome.site.url, call, body).await {
+        Ok(found) => found,
+        Err(e) => {
+            failures.push(failure(label, "an answer", e));
+            return;
+        }
+    };
+    let answer = outcome.renames.back_json(&answer);
+    if let Some(expected) = expectation.status
+        && expected != status
+    {
+        failures.push(failure(
+            format!("{label}.status"),
+            expected.to_string(),
+            format!("{status}: {}", excerpt(&answer.to_string())),
+        ));
+    }
+    for (pointer, matcher) in &expectation.json {
+        let found = pointer.split('/').try_fold(&answer, |value, step| match step.parse::<usize>() {
+            Ok(i) if value.is_array() => value.get(i),
+            _ => value.get(step),
+        });
+        if let Err(actual) = matches(matcher, found.unwrap_or(&Value::Null), &answer) {
+            failures.push(failure(format!("{label}.json.{pointer}"), describe(matcher), actual));
+        }
+    }
+    for (name, matcher) in &expectation.headers {
+        let header = headers.get(&name.to_ascii_lowercase()).cloned().map_or(Value::Null, Value::String);
+        if let Err(actual) = matches(matcher, &header, &Value::Null) {
+            failures.push(failure(format!("{label}.headers.{name}"), describe(matcher), actual));
+        }
+    }
+}
+
 fn grants(grants: &[Grant]) -> String {
     let items: Vec<String> = grants.iter().map(|g| format!("{}: {}", g.member, g.roles.join("+"))).collect();
     format!("[{}]", items.join(", "))
@@ -404,10 +473,28 @@ pub fn matches(matcher: &Matcher, actual: &Value, context: &Value) -> Result<(),
             if table.absent == Some(true) {
                 ok &= actual.is_null();
             }
+            if let Some(wanted) = &table.json_type {
+                ok &= json_type(actual) == wanted.as_str();
+            }
+            if let Some(inner) = &table.json {
+                let parsed = actual.as_str().and_then(|t| serde_json::from_str::<Value>(t).ok());
+                ok &= parsed.is_some_and(|parsed| matches(inner, &parsed, context).is_ok());
+            }
             ok
         }
     };
     if ok { Ok(()) } else { Err(shown()) }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// A matcher as a failure message shows what was expected.
@@ -439,6 +526,12 @@ fn describe(matcher: &Matcher) -> String {
             }
             if t.absent == Some(true) {
                 parts.push("absent".into());
+            }
+            if let Some(kind) = &t.json_type {
+                parts.push(format!("a JSON {kind}"));
+            }
+            if let Some(inner) = &t.json {
+                parts.push(format!("JSON text that is {}", describe(inner)));
             }
             parts.join(" and ")
         }

@@ -130,6 +130,25 @@ pub struct StagingSpec {
     pub same_container: bool,
     #[serde(default)]
     pub provisioned: bool,
+    /// Appended to both container URLs (`&comp=list&restype=container`).
+    #[serde(default)]
+    pub url_suffix: String,
+    /// Container URLs without a SAS, as for Entra ID access.
+    #[serde(default)]
+    pub no_sas: bool,
+    /// Blobs changed after staging: uploaded again, with a new snapshot or without one.
+    #[serde(default)]
+    pub change: Vec<BlobChange>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobChange {
+    pub blob: String,
+    pub text: Option<String>,
+    pub base64: Option<String>,
+    #[serde(default)]
+    pub snapshot: bool,
 }
 
 impl Default for StagingSpec {
@@ -159,13 +178,18 @@ fn one_day() -> String {
 }
 
 /// `spmig serve` settings a scenario needs, under their config-file names.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct EmulatorSettings {
     pub user_resolution: Option<UserResolution>,
     pub security_import: Option<SecurityImport>,
     pub require_manifest_snapshots: Option<bool>,
     pub sourcetype_mode: Option<SourceTypeMode>,
+    /// How much faster than real time the emulator's clock runs.
+    pub clock_speed: Option<f64>,
+    /// An emulator for this scenario alone, for one that moves the clock far (days), which
+    /// would age the jobs of scenarios running beside it.
+    pub isolated: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -205,6 +229,36 @@ pub struct Expect {
     pub site: Vec<SiteExpectation>,
     #[serde(default)]
     pub call: Vec<CallExpectation>,
+    #[serde(default)]
+    pub rest: Vec<RestExpectation>,
+}
+
+/// A REST call the runner makes once the job has ended, and what it must answer.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestExpectation {
+    /// Under the site's `_api/`; `{JobId}` stands for the job's id.
+    pub path: String,
+    #[serde(default = "get")]
+    pub method: String,
+    /// A JSON body (text, `{JobId}` replaced).
+    pub body: Option<String>,
+    /// `verbose`, `minimal` or `nometadata` (the default).
+    pub format: Option<String>,
+    /// Emulator seconds to let pass before the call.
+    pub advance: Option<f64>,
+    pub status: Option<u16>,
+    /// Matchers by `/`-separated path into the JSON answer (`d/GetMigrationJobStatus`,
+    /// `Logs/0`, `odata.error/code`).
+    #[serde(default)]
+    pub json: BTreeMap<String, Matcher>,
+    /// Matchers by response header name.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Matcher>,
+}
+
+fn get() -> String {
+    "GET".into()
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -215,6 +269,8 @@ pub struct EventExpectation {
     pub nth: Option<usize>,
     #[serde(default)]
     pub fields: BTreeMap<String, Matcher>,
+    /// A matcher every field of the event must meet (`{ type = "string" }`).
+    pub all_fields: Option<Matcher>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -258,6 +314,9 @@ pub struct CallExpectation {
     pub status: Option<u16>,
     pub retry_after: Option<Matcher>,
     pub count: Option<Matcher>,
+    /// Matchers by response header name, met by every call counted.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Matcher>,
 }
 
 /// A value expectation: a literal, or one of the matcher tables.
@@ -281,6 +340,11 @@ pub struct MatcherTable {
     pub same_as: Option<String>,
     pub any: Option<bool>,
     pub absent: Option<bool>,
+    /// The JSON type: `string`, `number`, `boolean`, `object`, `array` or `null`.
+    #[serde(rename = "type")]
+    pub json_type: Option<String>,
+    /// A string holding JSON that itself meets this matcher.
+    pub json: Option<Box<Matcher>>,
 }
 
 /// A scenario file read and parsed; `Err` says where it is wrong.
@@ -299,6 +363,15 @@ pub fn load(path: &Path) -> Result<Scenario, String> {
     }
     if package.generate.as_ref().is_some_and(|g| g.sizes.is_empty()) {
         return Err(format!("{}: [package.generate] sizes must not be empty", path.display()));
+    }
+    for change in &scenario.staging.change {
+        if change.text.is_some() == change.base64.is_some() {
+            return Err(format!(
+                "{}: [[staging.change]] {} needs either `text` or `base64`",
+                path.display(),
+                change.blob
+            ));
+        }
     }
     for add in &package.add {
         if add.text.is_some() == add.base64.is_some() {

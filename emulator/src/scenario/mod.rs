@@ -81,13 +81,20 @@ pub async fn run(options: &RunOptions) -> Result<Vec<ScenarioResult>, SetupError
     // One endpoint per distinct settings; an external emulator serves only the defaults.
     let mut endpoints: BTreeMap<String, Arc<Endpoint>> = BTreeMap::new();
     let mut emulators = Vec::new();
-    let key = |settings: &Option<EmulatorSettings>| format!("{:?}", settings.clone().unwrap_or_default());
+    // Scenarios that want an emulator of their own get one, keyed by their place in the list.
+    let key = |settings: &Option<EmulatorSettings>, index: usize| {
+        let settings = settings.clone().unwrap_or_default();
+        match settings.isolated {
+            Some(true) => format!("{settings:?} #{index}"),
+            _ => format!("{settings:?}"),
+        }
+    };
     if let Some(url) = &options.emulator {
         let endpoint = Endpoint::new(url, account.clone()).map_err(SetupError)?;
-        endpoints.insert(key(&None), Arc::new(endpoint));
+        endpoints.insert(key(&None, 0), Arc::new(endpoint));
     } else {
-        for (_, scenario) in &scenarios {
-            let group = key(&scenario.emulator);
+        for (index, (_, scenario)) in scenarios.iter().enumerate() {
+            let group = key(&scenario.emulator, index);
             if endpoints.contains_key(&group) {
                 continue;
             }
@@ -103,7 +110,7 @@ pub async fn run(options: &RunOptions) -> Result<Vec<ScenarioResult>, SetupError
     let progress = Arc::new(std::sync::Mutex::new(Progress::new(scenarios.len())));
     let mut tasks = Vec::with_capacity(scenarios.len());
     for (index, (path, scenario)) in scenarios.into_iter().enumerate() {
-        let endpoint = endpoints.get(&key(&scenario.emulator)).cloned();
+        let endpoint = endpoints.get(&key(&scenario.emulator, index)).cloned();
         let (limit, progress) = (limit.clone(), progress.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await.expect("the semaphore is never closed");
@@ -165,6 +172,9 @@ fn settings_for(wanted: EmulatorSettings, account: &StorageAccount) -> Settings 
     }
     if let Some(value) = wanted.sourcetype_mode {
         settings.sourcetype_mode = value;
+    }
+    if let Some(value) = wanted.clock_speed {
+        settings.clock_speed = value;
     }
     settings
 }

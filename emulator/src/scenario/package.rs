@@ -83,6 +83,17 @@ impl Renames {
         text
     }
 
+    /// `text` with the names the scenario file uses turned into the scenario's own.
+    pub fn forward(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (new, old) in &self.0 {
+            if text.contains(old.as_str()) {
+                text = text.replace(old.as_str(), new);
+            }
+        }
+        text
+    }
+
     /// [`Renames::back`] on every string of a JSON value.
     pub fn back_json(&self, value: &serde_json::Value) -> serde_json::Value {
         match serde_json::from_str(&self.back(&value.to_string())) {
