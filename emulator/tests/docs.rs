@@ -91,7 +91,7 @@ fn conformance_table_is_complete_and_true() {
 fn every_scenario_is_listed_on_each_of_its_rows() {
     let (_, rows) = rows();
     let mut files = Vec::new();
-    scenario_files(&repo().join("scenarios"), &mut files);
+    files_with(&repo().join("scenarios"), "toml", &mut files);
     assert!(!files.is_empty(), "no scenarios found");
     for path in files {
         let relative = path.strip_prefix(repo()).unwrap().to_string_lossy().replace('\\', "/");
@@ -101,17 +101,6 @@ fn every_scenario_is_listed_on_each_of_its_rows() {
             let row =
                 rows.get(&number).unwrap_or_else(|| panic!("{relative} claims behaviour {number}, which has no row"));
             assert!(row.scenarios.contains(&relative), "row {number} does not list {relative}: run ./dev conformance");
-        }
-    }
-}
-
-fn scenario_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            scenario_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
         }
     }
 }
@@ -133,12 +122,13 @@ fn tests_in(source: &str, listed_prefix: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file under `dir` with this extension.
+fn files_with(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
+            files_with(&path, extension, out);
+        } else if path.extension().is_some_and(|e| e == extension) {
             out.push(path);
         }
     }
@@ -156,7 +146,7 @@ fn every_numbered_test_is_listed_on_each_of_its_rows() {
     }
     let src = repo().join("emulator/src");
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    files_with(&src, "rs", &mut files);
     for path in files {
         let relative = path.strip_prefix(&src).unwrap().with_extension("");
         let mut module: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();

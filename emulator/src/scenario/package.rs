@@ -74,24 +74,12 @@ pub struct Renames(Vec<(String, String)>);
 impl Renames {
     /// `text` with every new name turned back into the one the scenario file uses.
     pub fn back(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for (new, old) in &self.0 {
-            if text.contains(new.as_str()) {
-                text = text.replace(new.as_str(), old);
-            }
-        }
-        text
+        replace_all(text, self.0.iter().map(|(new, old)| (new, old)))
     }
 
     /// `text` with the names the scenario file uses turned into the scenario's own.
     pub fn forward(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for (new, old) in &self.0 {
-            if text.contains(old.as_str()) {
-                text = text.replace(old.as_str(), new);
-            }
-        }
-        text
+        replace_all(text, self.0.iter().map(|(new, old)| (old, new)))
     }
 
     /// [`Renames::back`] on every string of a JSON value.
@@ -221,14 +209,21 @@ fn site_renames(from: &SiteIds, to: &SiteIds) -> Vec<(String, String)> {
 }
 
 fn rename(bytes: &[u8], renames: &[(String, String)]) -> Vec<u8> {
-    let Ok(text) = std::str::from_utf8(bytes) else { return bytes.to_vec() };
+    match std::str::from_utf8(bytes) {
+        Ok(text) => replace_all(text, renames.iter().map(|(old, new)| (old, new))).into_bytes(),
+        Err(_) => bytes.to_vec(),
+    }
+}
+
+/// `text` with each `from` replaced by its `to`, in turn.
+fn replace_all<'a>(text: &str, pairs: impl Iterator<Item = (&'a String, &'a String)>) -> String {
     let mut text = text.to_string();
-    for (old, new) in renames {
-        if text.contains(old.as_str()) {
-            text = text.replace(old.as_str(), new);
+    for (from, to) in pairs {
+        if text.contains(from.as_str()) {
+            text = text.replace(from.as_str(), to);
         }
     }
-    text.into_bytes()
+    text
 }
 
 fn generated(spec: &Generate, site: &SiteIds) -> Built {
