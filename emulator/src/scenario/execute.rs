@@ -40,6 +40,10 @@ pub struct Outcome {
     pub recorder: Recorder,
     /// Turns the scenario's own site and ids back into those the scenario file names.
     pub renames: Renames,
+    /// Failed REST expectations checked while the job ran (`when = "created"`, `"started"`).
+    pub early_failures: Vec<super::expect::Failure>,
+    /// The type of the event at the front of the queue when CreateMigrationJob answered.
+    pub queued_before_answer: Option<String>,
 }
 
 /// Runs `scenario` (read from `path`) against `endpoint`; `tag` names everything it creates.
@@ -94,6 +98,8 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
         calls: Vec::new(),
         recorder: Recorder::default(),
         renames: built.renames,
+        early_failures: Vec::new(),
+        queued_before_answer: None,
     };
     if answer.status != 200 {
         outcome.calls = recorder.calls();
@@ -105,9 +111,26 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
         .and_then(|id| id.parse().ok())
         .ok_or_else(|| format!("{method} answered without a job id: {}", answer.body))?;
     outcome.job = Some(job);
-    let view = follow(endpoint, job).await?;
     // The key the job's outputs are encrypted with: the one it was submitted with.
     let key = if method == "CreateMigrationJobEncrypted" { submitted_key } else { None };
+    if let Some(queue) = &staged.queue {
+        let front = endpoint.tool.peek_queue(queue).await.map_err(|e| e.message)?;
+        outcome.queued_before_answer = front.map(|text| match open_message(&text, key.as_ref()) {
+            Ok(json) => serde_json::from_str::<Value>(&json).unwrap_or_default()["Event"]
+                .as_str()
+                .unwrap_or("a message without an Event")
+                .to_string(),
+            Err(e) => format!("a message that cannot be read ({e})"),
+        });
+    }
+    outcome.recorder = recorder;
+    check_early(scenario, endpoint, &mut outcome, "created").await;
+    if scenario.expect.rest.iter().any(|r| r.when.as_deref() == Some("started")) {
+        follow(endpoint, job, "start").await?;
+        check_early(scenario, endpoint, &mut outcome, "started").await;
+    }
+    let recorder = std::mem::take(&mut outcome.recorder);
+    let view = follow(endpoint, job, "end").await?;
     let events = match &staged.queue {
         Some(queue) => read_queue(endpoint, queue, key.as_ref()).await?,
         None => read_progress(endpoint, &recorder, &outcome.site.url, job).await?,
@@ -268,18 +291,31 @@ async fn add_rules(scenario: &Scenario, endpoint: &Endpoint, site: &SiteIds) -> 
     Ok(())
 }
 
-/// Waits for JobEnd, advancing the emulator's clock whenever the job waits for a pickup;
-/// returns the job's view from the control API.
-async fn follow(endpoint: &Endpoint, job: Uuid) -> Result<Value, String> {
+/// The scenario's REST expectations of one point of the job (`created`, `started`).
+async fn check_early(scenario: &Scenario, endpoint: &Endpoint, outcome: &mut Outcome, when: &str) {
+    let mut failures = Vec::new();
+    let context = super::expect::RestContext { endpoint, outcome, job: outcome.job };
+    for (index, expectation) in scenario.expect.rest.iter().enumerate() {
+        if expectation.when.as_deref() == Some(when) {
+            super::expect::check_rest(expectation, index, &context, &mut failures).await;
+        }
+    }
+    outcome.early_failures.extend(failures);
+}
+
+/// Waits until the job has published JobStart (`until = "start"`) or JobEnd (`"end"`),
+/// advancing the emulator's clock whenever the job waits for a pickup; returns the job's view
+/// from the control API.
+async fn follow(endpoint: &Endpoint, job: Uuid, until: &str) -> Result<Value, String> {
     let deadline = Instant::now() + JOB_DEADLINE;
     loop {
-        let waited =
-            endpoint.control(Method::POST, &format!("/_emulator/jobs/{job}/wait?until=end&timeout=0.5"), None).await?;
+        let path = format!("/_emulator/jobs/{job}/wait?until={until}&timeout=0.5");
+        let waited = endpoint.control(Method::POST, &path, None).await?;
         if waited.status == 200 {
             return Ok(waited.body);
         }
         if Instant::now() > deadline {
-            return Err(format!("no JobEnd within {JOB_DEADLINE:?}: {}", waited.body));
+            return Err(format!("no {until} of the job within {JOB_DEADLINE:?}: {}", waited.body));
         }
         let view = waited.body;
         if view["state"] == "queued"

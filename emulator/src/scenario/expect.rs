@@ -47,8 +47,18 @@ pub async fn check(scenario: &Scenario, outcome: &Outcome, endpoint: &Endpoint) 
         for (index, expectation) in scenario.expect.site.iter().enumerate() {
             check_site(expectation, index, outcome, endpoint, &mut failures).await;
         }
+        let context = RestContext { endpoint, outcome, job: outcome.job };
         for (index, expectation) in scenario.expect.rest.iter().enumerate() {
-            check_rest(expectation, index, outcome, endpoint, &mut failures).await;
+            if matches!(expectation.when.as_deref(), None | Some("ended")) {
+                check_rest(expectation, index, &context, &mut failures).await;
+            }
+        }
+        failures.extend(outcome.early_failures.iter().cloned());
+        if let Some(expected) = &scenario.expect.queued_before_answer {
+            let actual = outcome.queued_before_answer.clone().unwrap_or_else(|| "an empty queue".into());
+            if actual != *expected {
+                failures.push(failure("expect.queued_before_answer", expected.clone(), actual));
+            }
         }
     }
     check_calls(&scenario.expect, outcome, &mut failures);
@@ -364,14 +374,21 @@ async fn check_site(
 const PATH_LITERAL: &percent_encoding::AsciiSet =
     &percent_encoding::CONTROLS.add(b' ').add(b'#').add(b'?').add(b'%').add(b'"').add(b'<').add(b'>');
 
-async fn check_rest(
+/// What a REST expectation is checked with, at whatever point of the job.
+pub struct RestContext<'a> {
+    pub endpoint: &'a Endpoint,
+    pub outcome: &'a Outcome,
+    pub job: Option<uuid::Uuid>,
+}
+
+pub async fn check_rest(
     expectation: &RestExpectation,
     index: usize,
-    outcome: &Outcome,
-    endpoint: &Endpoint,
+    context: &RestContext<'_>,
     failures: &mut Vec<Failure>,
 ) {
-    let job = outcome.job.map(|j| j.to_string()).unwrap_or_default();
+    let RestContext { endpoint, outcome, .. } = context;
+    let job = context.job.map(|j| j.to_string()).unwrap_or_default();
     let label = format!("expect.rest[{}] ({} {})", index + 1, expectation.method, expectation.path);
     let path = outcome.renames.forward(&expectation.path.replace("{JobId}", &job));
     if let Some(seconds) = expectation.advance
@@ -480,6 +497,12 @@ pub fn matches(matcher: &Matcher, actual: &Value, context: &Value) -> Result<(),
                 let parsed = actual.as_str().and_then(|t| serde_json::from_str::<Value>(t).ok());
                 ok &= parsed.is_some_and(|parsed| matches(inner, &parsed, context).is_ok());
             }
+            if let Some(field) = &table.after {
+                let time = |v: &Value| v.as_str().and_then(crate::report::events::parse_event_time);
+                let gap = time(actual).zip(time(&context[field])).map(|(a, b)| (a - b).as_seconds_f64());
+                // Event times have milliseconds; a gap is met to the second.
+                ok &= gap.is_some_and(|gap| (gap - table.seconds.unwrap_or(0.0)).abs() < 1.0);
+            }
             ok
         }
     };
@@ -532,6 +555,9 @@ fn describe(matcher: &Matcher) -> String {
             }
             if let Some(inner) = &t.json {
                 parts.push(format!("JSON text that is {}", describe(inner)));
+            }
+            if let Some(field) = &t.after {
+                parts.push(format!("{} s after {field}", t.seconds.unwrap_or(0.0)));
             }
             parts.join(" and ")
         }

@@ -231,6 +231,8 @@ pub struct Expect {
     pub call: Vec<CallExpectation>,
     #[serde(default)]
     pub rest: Vec<RestExpectation>,
+    /// The event at the front of the queue when CreateMigrationJob answered.
+    pub queued_before_answer: Option<String>,
 }
 
 /// A REST call the runner makes once the job has ended, and what it must answer.
@@ -247,6 +249,9 @@ pub struct RestExpectation {
     pub format: Option<String>,
     /// Emulator seconds to let pass before the call.
     pub advance: Option<f64>,
+    /// When the call is made: `created` (as CreateMigrationJob answered), `started` (once
+    /// JobStart is out) or `ended` (the default).
+    pub when: Option<String>,
     pub status: Option<u16>,
     /// Matchers by `/`-separated path into the JSON answer (`d/GetMigrationJobStatus`,
     /// `Logs/0`, `odata.error/code`).
@@ -345,6 +350,9 @@ pub struct MatcherTable {
     pub json_type: Option<String>,
     /// A string holding JSON that itself meets this matcher.
     pub json: Option<Box<Matcher>>,
+    /// An event time this many `seconds` after the time in the named field of the same event.
+    pub after: Option<String>,
+    pub seconds: Option<f64>,
 }
 
 /// A scenario file read and parsed; `Err` says where it is wrong.
@@ -363,6 +371,11 @@ pub fn load(path: &Path) -> Result<Scenario, String> {
     }
     if package.generate.as_ref().is_some_and(|g| g.sizes.is_empty()) {
         return Err(format!("{}: [package.generate] sizes must not be empty", path.display()));
+    }
+    for rest in &scenario.expect.rest {
+        if !matches!(rest.when.as_deref(), None | Some("created" | "started" | "ended")) {
+            return Err(format!("{}: [[expect.rest]] when must be created, started or ended", path.display()));
+        }
     }
     for change in &scenario.staging.change {
         if change.text.is_some() == change.base64.is_some() {

@@ -11,7 +11,7 @@ use azure_storage_blob::models::{
     BlockBlobClientUploadOptions, DeleteSnapshotsOptionType,
 };
 use azure_storage_blob::{BlobServiceClient, BlobServiceClientOptions};
-use azure_storage_queue::models::QueueClientReceiveMessagesOptions;
+use azure_storage_queue::models::{QueueClientPeekMessagesOptions, QueueClientReceiveMessagesOptions};
 use azure_storage_queue::{QueueClient, QueueClientOptions};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -160,6 +160,20 @@ impl AccountAdmin {
             ..Default::default()
         };
         self.sign_url(queue, token, true)
+    }
+
+    /// The message at the front of the queue, base64-decoded, left where it is.
+    pub async fn peek_queue(&self, queue: &str) -> Result<Option<String>, StorageError> {
+        let client = self.queue_client(queue, &account_sas(&self.account, &self.key, "q", "rwdlacup"))?;
+        let options = QueueClientPeekMessagesOptions { number_of_messages: Some(1), ..Default::default() };
+        let peeked = client.peek_messages(Some(options)).await?.into_model()?;
+        let Some(text) = peeked.items.unwrap_or_default().into_iter().next().and_then(|m| m.message_text) else {
+            return Ok(None);
+        };
+        let decoded = BASE64
+            .decode(text.as_bytes())
+            .map_err(|e| StorageError::message(format!("a queue message is not base64: {e}")))?;
+        Ok(Some(String::from_utf8_lossy(&decoded).into_owned()))
     }
 
     /// Receives and deletes every message now in the queue, oldest first, base64-decoded.
