@@ -77,13 +77,24 @@ impl Endpoint {
     }
 }
 
-/// The public calls of one scenario, recorded for `[[expect.call]]`.
+/// The token the runner sends unless a scenario says otherwise; with `[emulator] tokens` it
+/// is listed with full control.
+pub const RUNNER_TOKEN: &str = "scenario-runner";
+
+/// The public calls of one scenario, recorded for `[[expect.call]]`, made with the scenario's
+/// token.
 #[derive(Default)]
 pub struct Recorder {
     calls: Mutex<Vec<Call>>,
+    /// `[submit] token`, for the calls a tool makes; the runner's own token when `None`.
+    pub token: Option<String>,
 }
 
 impl Recorder {
+    pub fn with_token(token: Option<String>) -> Recorder {
+        Recorder { calls: Mutex::default(), token }
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -102,7 +113,7 @@ impl Recorder {
             let response = endpoint
                 .http
                 .post(&url)
-                .header("authorization", "Bearer scenario-runner")
+                .bearer_auth(self.token.as_deref().unwrap_or(RUNNER_TOKEN))
                 .header("accept", "application/json;odata=nometadata")
                 .json(&body)
                 .send()
@@ -136,6 +147,7 @@ impl Recorder {
         site: &str,
         (method, path, format): (&str, &str, &str),
         body: Option<String>,
+        token: Option<&str>,
     ) -> Result<(u16, BTreeMap<String, String>, Value), String> {
         let method = Method::from_bytes(method.as_bytes()).map_err(|_| format!("'{method}' is not an HTTP method"))?;
         let accept = match format {
@@ -146,7 +158,7 @@ impl Recorder {
         let mut request = endpoint
             .http
             .request(method, format!("{}{site}/_api/{path}", endpoint.url))
-            .header("authorization", "Bearer scenario-runner")
+            .bearer_auth(token.unwrap_or(RUNNER_TOKEN))
             .header("accept", accept);
         if let Some(body) = body {
             request = request.header("content-type", "application/json").body(body);
@@ -163,7 +175,7 @@ impl Recorder {
         let response = endpoint
             .http
             .get(format!("{}{site}/_api/{path}", endpoint.url))
-            .header("authorization", "Bearer scenario-runner")
+            .bearer_auth(RUNNER_TOKEN)
             .header("accept", "application/json;odata=nometadata")
             .send()
             .await

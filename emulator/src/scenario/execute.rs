@@ -44,6 +44,8 @@ pub struct Outcome {
     pub early_failures: Vec<super::expect::Failure>,
     /// The type of the event at the front of the queue when CreateMigrationJob answered.
     pub queued_before_answer: Option<String>,
+    /// Connections to `{ReceiverUrl}` by the job's end.
+    pub receiver_calls: usize,
 }
 
 /// Runs `scenario` (read from `path`) against `endpoint`; `tag` names everything it creates.
@@ -51,8 +53,16 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
     let site = SiteIds::of(&format!("/sites/{tag}"));
     create_site(scenario, endpoint, &site).await?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let built = package::build(&scenario.package, base, &site)?;
-    let recorder = Recorder::default();
+    let mut built = package::build(&scenario.package, base, &site)?;
+    let receiver = Receiver::start().await?;
+    for (_, bytes) in &mut built.package.manifest_files {
+        if let Ok(text) = std::str::from_utf8(bytes)
+            && text.contains(RECEIVER_URL)
+        {
+            *bytes = text.replace(RECEIVER_URL, &receiver.url).into_bytes();
+        }
+    }
+    let recorder = Recorder::with_token(scenario.submit.token.clone());
     let staged = stage_package(&scenario.staging, endpoint, &recorder, &site, tag, &built.package).await?;
     add_rules(scenario, endpoint, &site).await?;
 
@@ -100,6 +110,7 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
         renames: built.renames,
         early_failures: Vec::new(),
         queued_before_answer: None,
+        receiver_calls: 0,
     };
     if answer.status != 200 {
         outcome.calls = recorder.calls();
@@ -131,6 +142,7 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
     }
     let recorder = std::mem::take(&mut outcome.recorder);
     let view = follow(endpoint, job, "end").await?;
+    outcome.receiver_calls = receiver.calls();
     let events = match &staged.queue {
         Some(queue) => read_queue(endpoint, queue, key.as_ref()).await?,
         None => read_progress(endpoint, &recorder, &outcome.site.url, job).await?,
@@ -289,6 +301,41 @@ async fn add_rules(scenario: &Scenario, endpoint: &Endpoint, site: &SiteIds) -> 
         }
     }
     Ok(())
+}
+
+/// What a package may name as an event receiver's URL: the runner's listener.
+const RECEIVER_URL: &str = "{ReceiverUrl}";
+
+/// A listener that counts the connections made to it: where event receivers would be called.
+struct Receiver {
+    url: String,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    async fn start() -> Result<Receiver, String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("a listener: {e}"))?;
+        let url = format!("http://{}/receiver.svc", listener.local_addr().map_err(|e| e.to_string())?);
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = calls.clone();
+        let task = tokio::spawn(async move {
+            while listener.accept().await.is_ok() {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        Ok(Receiver { url, calls, task })
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// The scenario's REST expectations of one point of the job (`created`, `started`).

@@ -54,6 +54,11 @@ pub async fn check(scenario: &Scenario, outcome: &Outcome, endpoint: &Endpoint) 
             }
         }
         failures.extend(outcome.early_failures.iter().cloned());
+        if let Some(expected) = scenario.expect.receiver_calls
+            && expected != outcome.receiver_calls
+        {
+            failures.push(failure("expect.receiver_calls", expected.to_string(), outcome.receiver_calls.to_string()));
+        }
         if let Some(expected) = &scenario.expect.queued_before_answer {
             let actual = outcome.queued_before_answer.clone().unwrap_or_else(|| "an empty queue".into());
             if actual != *expected {
@@ -400,7 +405,9 @@ pub async fn check_rest(
     let body = expectation.body.as_ref().map(|b| outcome.renames.forward(&b.replace("{JobId}", &job)));
     let format = expectation.format.as_deref().unwrap_or("nometadata");
     let call = (expectation.method.as_str(), path.as_str(), format);
-    let (status, headers, answer) = match outcome.recorder.request(endpoint, &outcome.site.url, call, body).await {
+    let token = expectation.token.as_deref();
+    let (status, headers, answer) = match outcome.recorder.request(endpoint, &outcome.site.url, call, body, token).await
+    {
         Ok(found) => found,
         Err(e) => {
             failures.push(failure(label, "an answer", e));

@@ -190,6 +190,9 @@ pub struct EmulatorSettings {
     /// An emulator for this scenario alone, for one that moves the clock far (days), which
     /// would age the jobs of scenarios running beside it.
     pub isolated: Option<bool>,
+    /// Lines of a `--tokens` file (`"reader Sites.Read.All"`); the runner's own token is
+    /// added with full control.
+    pub tokens: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -199,6 +202,8 @@ pub struct SubmitSpec {
     #[serde(default)]
     pub web: String,
     pub key: Option<String>,
+    /// The bearer token of the tool's calls (a JWT with `scp` is a user's, delegated).
+    pub token: Option<String>,
     #[serde(default = "ok_status")]
     pub status: u16,
     pub message: Option<Matcher>,
@@ -233,6 +238,9 @@ pub struct Expect {
     pub rest: Vec<RestExpectation>,
     /// The event at the front of the queue when CreateMigrationJob answered.
     pub queued_before_answer: Option<String>,
+    /// How many calls reached `{ReceiverUrl}` (an event receiver's URL in the package) by
+    /// the job's end.
+    pub receiver_calls: Option<usize>,
 }
 
 /// A REST call the runner makes once the job has ended, and what it must answer.
@@ -252,6 +260,8 @@ pub struct RestExpectation {
     /// When the call is made: `created` (as CreateMigrationJob answered), `started` (once
     /// JobStart is out) or `ended` (the default).
     pub when: Option<String>,
+    /// The bearer token of this call; the runner's own by default.
+    pub token: Option<String>,
     pub status: Option<u16>,
     /// Matchers by `/`-separated path into the JSON answer (`d/GetMigrationJobStatus`,
     /// `Logs/0`, `odata.error/code`).

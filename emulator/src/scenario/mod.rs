@@ -81,6 +81,8 @@ pub async fn run(options: &RunOptions) -> Result<Vec<ScenarioResult>, SetupError
     // One endpoint per distinct settings; an external emulator serves only the defaults.
     let mut endpoints: BTreeMap<String, Arc<Endpoint>> = BTreeMap::new();
     let mut emulators = Vec::new();
+    // Tokens files of the emulators, kept as long as they run.
+    let mut scratch = Vec::new();
     // Scenarios that want an emulator of their own get one, keyed by their place in the list.
     let key = |settings: &Option<EmulatorSettings>, index: usize| {
         let settings = settings.clone().unwrap_or_default();
@@ -98,8 +100,9 @@ pub async fn run(options: &RunOptions) -> Result<Vec<ScenarioResult>, SetupError
             if endpoints.contains_key(&group) {
                 continue;
             }
-            let settings = settings_for(scenario.emulator.clone().unwrap_or_default(), &account);
+            let (settings, tokens) = settings_for(scenario.emulator.clone().unwrap_or_default(), &account)?;
             let emulator = Emulator::start(&settings).await.map_err(|e| SetupError(e.to_string()))?;
+            scratch.extend(tokens);
             let endpoint = Endpoint::new(&emulator.url, account.clone()).map_err(SetupError)?;
             endpoints.insert(group, Arc::new(endpoint));
             emulators.push(emulator);
@@ -155,8 +158,12 @@ async fn run_one(path: &Path, scenario: &Scenario, endpoint: Option<&Endpoint>, 
     }
 }
 
-/// A private emulator for one settings group: in memory, on a free port, on `account`.
-fn settings_for(wanted: EmulatorSettings, account: &StorageAccount) -> Settings {
+/// A private emulator for one settings group: in memory, on a free port, on `account`; with
+/// the tokens file it reads, if the group has one.
+fn settings_for(
+    wanted: EmulatorSettings,
+    account: &StorageAccount,
+) -> Result<(Settings, Option<tempfile::TempDir>), SetupError> {
     let mut settings = Settings::defaults();
     settings.listen = "127.0.0.1:0".parse().expect("a socket address");
     settings.in_memory = true;
@@ -176,7 +183,13 @@ fn settings_for(wanted: EmulatorSettings, account: &StorageAccount) -> Settings 
     if let Some(value) = wanted.clock_speed {
         settings.clock_speed = value;
     }
-    settings
+    let Some(lines) = wanted.tokens else { return Ok((settings, None)) };
+    let dir = tempfile::tempdir().map_err(|e| SetupError(e.to_string()))?;
+    let path = dir.path().join("tokens");
+    let text = format!("{}\n{}\n", client::RUNNER_TOKEN, lines.join("\n"));
+    std::fs::write(&path, text).map_err(|e| SetupError(e.to_string()))?;
+    settings.tokens = Some(path);
+    Ok((settings, Some(dir)))
 }
 
 /// Names a scenario's site, containers and queue: its file name, made safe for container
