@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::client::{Call, Endpoint, Recorder};
+use super::client::{Endpoint, Recorder};
 use super::format::{Scenario, StagingSpec};
 use super::package::{self, Renames, SiteIds};
 use crate::ids::Ids;
@@ -36,7 +36,7 @@ pub struct Outcome {
     pub events: Vec<Value>,
     /// Log files by extension (`log`, `wrn`, `err`), decrypted.
     pub logs: BTreeMap<String, String>,
-    pub calls: Vec<Call>,
+    /// The tool's calls, made and recorded.
     pub recorder: Recorder,
     /// Turns the scenario's own site and ids back into those the scenario file names.
     pub renames: Renames,
@@ -55,22 +55,77 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
     let base = path.parent().unwrap_or(Path::new("."));
     let mut built = package::build(&scenario.package, base, &site)?;
     let receiver = Receiver::start().await?;
-    for (_, bytes) in &mut built.package.manifest_files {
-        if let Ok(text) = std::str::from_utf8(bytes)
-            && text.contains(RECEIVER_URL)
-        {
-            *bytes = text.replace(RECEIVER_URL, &receiver.url).into_bytes();
-        }
-    }
+    receiver.point_at_it(&mut built.package);
     let recorder = Recorder::with_token(scenario.submit.token.clone());
     let staged = stage_package(&scenario.staging, endpoint, &recorder, &site, tag, &built.package).await?;
     add_rules(scenario, endpoint, &site).await?;
 
-    let encrypted = staged.key.is_some();
-    let method =
-        scenario.submit.endpoint.clone().unwrap_or_else(|| {
-            if encrypted { "CreateMigrationJobEncrypted".into() } else { "CreateMigrationJob".into() }
-        });
+    let submission = submission(scenario, endpoint, &staged, &site).await?;
+    let answer = recorder.site_method(endpoint, &site.url, &submission.method, submission.body).await?;
+    let mut outcome = Outcome {
+        site,
+        files: built.files,
+        creation: (answer.status, answer.body.clone()),
+        job: None,
+        events: Vec::new(),
+        logs: BTreeMap::new(),
+        recorder,
+        renames: built.renames,
+        early_failures: Vec::new(),
+        queued_before_answer: None,
+        receiver_calls: 0,
+    };
+    if answer.status != 200 {
+        return Ok(outcome);
+    }
+    let job: Uuid = answer.body["value"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| format!("{} answered without a job id: {}", submission.method, answer.body))?;
+    outcome.job = Some(job);
+    // The job's outputs are encrypted with the key it was submitted with.
+    let key = submission.key;
+    if let Some(queue) = &staged.queue {
+        outcome.queued_before_answer = front_of_queue(endpoint, queue, key.as_ref()).await?;
+    }
+    check_early(scenario, endpoint, &mut outcome, "created").await;
+    if scenario.expect.rest.iter().any(|r| r.when.as_deref() == Some("started")) {
+        follow(endpoint, job, "start").await?;
+        check_early(scenario, endpoint, &mut outcome, "started").await;
+    }
+    let view = follow(endpoint, job, "end").await?;
+    outcome.receiver_calls = receiver.calls();
+    let events = match &staged.queue {
+        Some(queue) => read_queue(endpoint, queue, key.as_ref()).await?,
+        None => read_progress(endpoint, &outcome.recorder, &outcome.site.url, job).await?,
+    };
+    outcome.events = events.iter().map(|e| outcome.renames.back_json(e)).collect();
+    for name in view["logFiles"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let (bytes, metadata) =
+            endpoint.tool.get(&staged.manifest, name).await.map_err(|e| format!("log file {name}: {}", e.message))?;
+        let text = open_blob(&bytes, &metadata, key.as_ref()).map_err(|e| format!("log file {name}: {e}"))?;
+        let extension = name.rsplit('.').next().unwrap_or_default().to_string();
+        outcome.logs.insert(extension, outcome.renames.back(&text));
+    }
+    Ok(outcome)
+}
+
+/// A CreateMigrationJob(Encrypted) call: the method, its body, and the key it sends.
+struct Submission {
+    method: String,
+    body: Value,
+    key: Option<JobKey>,
+}
+
+async fn submission(
+    scenario: &Scenario,
+    endpoint: &Endpoint,
+    staged: &Staged,
+    site: &SiteIds,
+) -> Result<Submission, String> {
+    let method = scenario.submit.endpoint.clone().unwrap_or_else(|| {
+        if staged.key.is_some() { "CreateMigrationJobEncrypted".into() } else { "CreateMigrationJob".into() }
+    });
     let default_web = SiteIds::of(package::DEFAULT_SITE).web_id.to_string();
     let web_id = match scenario.submit.web.trim() {
         "" => site.web_id.to_string(),
@@ -85,79 +140,29 @@ pub async fn run(scenario: &Scenario, path: &Path, endpoint: &Endpoint, tag: &st
     if let Some(queue) = &staged.queue_url {
         body["azureQueueReportUri"] = json!(queue);
     }
-    let submitted_key = match (scenario.submit.key.as_deref(), &staged.key) {
-        (Some("wrong"), _) => Some(wrong_key(endpoint, &staged.manifest).await?),
-        (Some(other), _) => Some(
-            JobKey::from_bytes(&BASE64.decode(other).map_err(|e| format!("[submit] key: {e}"))?)
-                .ok_or("[submit] key must be 32 bytes of base64")?,
-        ),
-        (None, key) => key.clone(),
+    if method != "CreateMigrationJobEncrypted" {
+        return Ok(Submission { method, body, key: None });
+    }
+    let key = match scenario.submit.key.as_deref() {
+        Some("wrong") => wrong_key(endpoint, &staged.manifest).await?,
+        Some(other) => JobKey::from_bytes(&BASE64.decode(other).map_err(|e| format!("[submit] key: {e}"))?)
+            .ok_or("[submit] key must be 32 bytes of base64")?,
+        None => staged.key.clone().ok_or("CreateMigrationJobEncrypted needs a key: set staging.encrypt")?,
     };
-    if method == "CreateMigrationJobEncrypted" {
-        let key = submitted_key.as_ref().ok_or("CreateMigrationJobEncrypted needs a key: set staging.encrypt")?;
-        body["options"] = json!({ "AES256CBCKey": BASE64.encode(key.as_bytes()) });
-    }
-    let answer = recorder.site_method(endpoint, &site.url, &method, body).await?;
-    let mut outcome = Outcome {
-        site,
-        files: built.files,
-        creation: (answer.status, answer.body.clone()),
-        job: None,
-        events: Vec::new(),
-        logs: BTreeMap::new(),
-        calls: Vec::new(),
-        recorder: Recorder::default(),
-        renames: built.renames,
-        early_failures: Vec::new(),
-        queued_before_answer: None,
-        receiver_calls: 0,
-    };
-    if answer.status != 200 {
-        outcome.calls = recorder.calls();
-        outcome.recorder = recorder;
-        return Ok(outcome);
-    }
-    let job: Uuid = answer.body["value"]
-        .as_str()
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(|| format!("{method} answered without a job id: {}", answer.body))?;
-    outcome.job = Some(job);
-    // The key the job's outputs are encrypted with: the one it was submitted with.
-    let key = if method == "CreateMigrationJobEncrypted" { submitted_key } else { None };
-    if let Some(queue) = &staged.queue {
-        let front = endpoint.tool.peek_queue(queue).await.map_err(|e| e.message)?;
-        outcome.queued_before_answer = front.map(|text| match open_message(&text, key.as_ref()) {
-            Ok(json) => serde_json::from_str::<Value>(&json).unwrap_or_default()["Event"]
-                .as_str()
-                .unwrap_or("a message without an Event")
-                .to_string(),
-            Err(e) => format!("a message that cannot be read ({e})"),
-        });
-    }
-    outcome.recorder = recorder;
-    check_early(scenario, endpoint, &mut outcome, "created").await;
-    if scenario.expect.rest.iter().any(|r| r.when.as_deref() == Some("started")) {
-        follow(endpoint, job, "start").await?;
-        check_early(scenario, endpoint, &mut outcome, "started").await;
-    }
-    let recorder = std::mem::take(&mut outcome.recorder);
-    let view = follow(endpoint, job, "end").await?;
-    outcome.receiver_calls = receiver.calls();
-    let events = match &staged.queue {
-        Some(queue) => read_queue(endpoint, queue, key.as_ref()).await?,
-        None => read_progress(endpoint, &recorder, &outcome.site.url, job).await?,
-    };
-    outcome.events = events.iter().map(|e| outcome.renames.back_json(e)).collect();
-    for name in view["logFiles"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-        let (bytes, metadata) =
-            endpoint.tool.get(&staged.manifest, name).await.map_err(|e| format!("log file {name}: {}", e.message))?;
-        let text = open_blob(&bytes, &metadata, key.as_ref()).map_err(|e| format!("log file {name}: {e}"))?;
-        let extension = name.rsplit('.').next().unwrap_or_default().to_string();
-        outcome.logs.insert(extension, outcome.renames.back(&text));
-    }
-    outcome.calls = recorder.calls();
-    outcome.recorder = recorder;
-    Ok(outcome)
+    body["options"] = json!({ "AES256CBCKey": BASE64.encode(key.as_bytes()) });
+    Ok(Submission { method, body, key: Some(key) })
+}
+
+/// The type of the event at the front of the queue, left where it is.
+async fn front_of_queue(endpoint: &Endpoint, queue: &str, key: Option<&JobKey>) -> Result<Option<String>, String> {
+    let front = endpoint.tool.peek_queue(queue).await.map_err(|e| e.message)?;
+    Ok(front.map(|text| match open_message(&text, key) {
+        Ok(json) => serde_json::from_str::<Value>(&json).unwrap_or_default()["Event"]
+            .as_str()
+            .unwrap_or("a message without an Event")
+            .to_string(),
+        Err(e) => format!("a message that cannot be read ({e})"),
+    }))
 }
 
 /// The scenario's own site collection, with what `[site]` declares.
@@ -329,6 +334,17 @@ impl Receiver {
 
     fn calls(&self) -> usize {
         self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Puts the listener's URL wherever a package file says `{ReceiverUrl}`.
+    fn point_at_it(&self, package: &mut crate::isv::package::Package) {
+        for (_, bytes) in &mut package.manifest_files {
+            if let Ok(text) = std::str::from_utf8(bytes)
+                && text.contains(RECEIVER_URL)
+            {
+                *bytes = text.replace(RECEIVER_URL, &self.url).into_bytes();
+            }
+        }
     }
 }
 

@@ -167,8 +167,8 @@ fn check_logs(expect: &Expect, outcome: &Outcome, failures: &mut Vec<Failure>) {
 fn check_calls(expect: &Expect, outcome: &Outcome, failures: &mut Vec<Failure>) {
     for (index, expectation) in expect.call.iter().enumerate() {
         let label = format!("expect.call[{}] ({})", index + 1, expectation.endpoint);
-        let selected: Vec<_> = outcome
-            .calls
+        let calls = outcome.recorder.calls();
+        let selected: Vec<_> = calls
             .iter()
             .filter(|c| c.endpoint.eq_ignore_ascii_case(&expectation.endpoint))
             .filter(|c| expectation.status.is_none_or(|s| s == c.status))
@@ -189,7 +189,7 @@ fn check_calls(expect: &Expect, outcome: &Outcome, failures: &mut Vec<Failure>) 
         let at_least_one = Matcher::Table(MatcherTable { min: Some(1.0), ..MatcherTable::default() });
         let matcher = expectation.count.as_ref().unwrap_or(&at_least_one);
         if let Err(actual) = matches(matcher, &count, &Value::Null) {
-            let made: Vec<String> = outcome.calls.iter().map(|c| format!("{} {}", c.endpoint, c.status)).collect();
+            let made: Vec<String> = calls.iter().map(|c| format!("{} {}", c.endpoint, c.status)).collect();
             failures.push(failure(
                 label,
                 format!("count {}", describe(matcher)),
