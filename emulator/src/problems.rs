@@ -246,6 +246,17 @@ impl Subject {
         )
     }
 
+    /// The emulator keeps each GUID in one site collection (README, Fidelity choices).
+    pub fn id_of_another_site(&self) -> Problem {
+        let id = self.id.map(|id| id.to_string()).unwrap_or_default();
+        let message = format!("The id {id} is already used by an object of another site collection.");
+        explained(
+            self.problem(SP_EXCEPTION_CODE, SP_EXCEPTION, message),
+            "The emulator keeps each GUID in one site collection, where SharePoint Online allows the same ids in \
+             another one. Give the package new ids, or import it into the site collection that has them.",
+        )
+    }
+
     /// Behaviour 158, in logs.md's wording.
     pub fn shared_with_me_throttled(&self, login: &str) -> Problem {
         let message = format!("Share with Me events for user '{login}' have been throttled.");

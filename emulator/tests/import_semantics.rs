@@ -654,3 +654,45 @@ async fn b122_field_values_are_kept_in_the_form_of_their_type() {
         "{item}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_ids_in_another_site_collection_fail_without_touching_the_first() {
+    let h = Harness::start().await;
+    import_cleanly(&h, base_copy().path()).await;
+    let answer = h.admin(Method::POST, "/_emulator/sites", Some(json!({"url": "/sites/other"}))).await;
+    assert!(answer.status.is_success(), "{}", answer.body);
+    let other = h.t.emulator.store.blocking(|db| db.web_by_url("/sites/other")).unwrap().unwrap().1;
+    let docs = h.t.emulator.store.blocking(|db| db.list_by_title(other.id, "Documents")).unwrap().unwrap();
+    // The base package, pointed at the other site collection's web and library.
+    let dir = base_copy();
+    for name in ["Manifest.xml", "ExportSettings.xml", "RootObjectMap.xml"] {
+        edit(dir.path(), name, |m| {
+            m.replace("40fdc1f3-80b3-550d-bbc7-da81b0a2f205", &other.id.to_string())
+                .replace(LIBRARY, &docs.id.to_string())
+                .replace("6aaf4960-ff1f-566f-af42-ea4451d3b961", &docs.root_folder_id.to_string())
+                .replace("/sites/dev", "/sites/other")
+        });
+    }
+    let staged = h.stage_folder(dir.path(), FolderStaging::default()).await;
+    let mut body = h.creation_body(&staged);
+    body["gWebId"] = json!(other.id);
+    let url = h.t.url("/sites/other/_api/site/CreateMigrationJob");
+    let request = h.t.client.post(url).header("authorization", "Bearer t").header("accept", support::VERBOSE);
+    let answer = h.t.send(request.json(&body)).await;
+    assert!(answer.status.is_success(), "{}", answer.body);
+    let job: Uuid = answer.body["d"]["CreateMigrationJob"].as_str().unwrap().parse().unwrap();
+    // Its events, through the control API (the progress API answers on the job's own site).
+    let view = h.wait(job, "end").await;
+    let events: Vec<Value> = view["events"].as_array().unwrap().iter().map(|e| e["body"].clone()).collect();
+    let errors = messages(&events, "JobError");
+    assert_eq!(
+        errors.first().copied(),
+        Some(format!("The id {FOLDER_ID} is already used by an object of another site collection.").as_str()),
+        "{events:#?}"
+    );
+    // The first site collection's objects stay where they were.
+    let hello = get(&h, &format!("GetFileByServerRelativeUrl('{HELLO}')")).await;
+    assert_eq!(hello.body["ServerRelativeUrl"], HELLO, "{}", hello.body);
+    let folder = get(&h, "GetFolderByServerRelativeUrl('/sites/dev/Shared Documents/Corpus')/Files").await;
+    assert_eq!(folder.body["value"].as_array().unwrap().len(), 2, "{}", folder.body);
+}

@@ -213,6 +213,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         match self.ctx.store.blocking(|db| db.put_folder(&write)) {
             Ok(()) => Ok(1),
             Err(SiteError::Conflict(_)) => Err(subject.folder_exists()),
+            Err(SiteError::IdOfAnotherSite(_)) => Err(subject.id_of_another_site()),
             Err(e) => Err(subject.internal(&e.to_string())),
         }
     }
@@ -327,6 +328,7 @@ impl<'c, 'a> Importer<'c, 'a> {
         match self.ctx.store.blocking(|db| db.replace_file(&write, &versions, &extras)) {
             Ok(()) => {}
             Err(SiteError::Conflict(_)) => return Err(subject.file_exists()),
+            Err(SiteError::IdOfAnotherSite(_)) => return Err(subject.id_of_another_site()),
             Err(e) => return Err(subject.internal(&e.to_string())),
         }
         let sizes: Vec<u64> = versions.iter().map(|v| v.size as u64).collect();
@@ -412,6 +414,7 @@ impl<'c, 'a> Importer<'c, 'a> {
                 Ok(1)
             }
             Err(SiteError::Conflict(_)) => Err(subject.item_id_taken(int_id, list_id)),
+            Err(SiteError::IdOfAnotherSite(_)) => Err(subject.id_of_another_site()),
             Err(e) => Err(subject.internal(&e.to_string())),
         }
     }

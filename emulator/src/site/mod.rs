@@ -64,6 +64,10 @@ pub enum Error {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("{0}")]
     Conflict(String),
+    /// The id belongs to an object of another site collection: the site model keeps each
+    /// GUID once, so the import may not take that object over.
+    #[error("the id {0} is used by an object of another site collection")]
+    IdOfAnotherSite(Uuid),
     #[error("content store: {0}")]
     Io(#[from] std::io::Error),
 }

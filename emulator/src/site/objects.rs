@@ -136,6 +136,12 @@ impl Db {
     /// conflict.
     pub fn put_folder(&mut self, folder: &FolderWrite) -> Result<(), Error> {
         let tx = self.conn.transaction()?;
+        refuse_other_site(
+            &tx,
+            "SELECT w.site_id FROM folders o JOIN webs w ON w.id = o.web_id WHERE o.id = ?1",
+            folder.id,
+            folder.web_id,
+        )?;
         let at_url: Option<String> = tx
             .query_row("SELECT id FROM folders WHERE server_relative_url = ?1", [&folder.url], |r| r.get(0))
             .optional()?;
@@ -213,6 +219,12 @@ impl Db {
     ) -> Result<(), Error> {
         assert!(!versions.is_empty(), "a file has at least one version");
         let tx = self.conn.transaction()?;
+        refuse_other_site(
+            &tx,
+            "SELECT w.site_id FROM files o JOIN webs w ON w.id = o.web_id WHERE o.id = ?1",
+            file.id,
+            file.web_id,
+        )?;
         let at_url: Option<String> = tx
             .query_row("SELECT id FROM files WHERE server_relative_url = ?1", [&file.url], |r| r.get(0))
             .optional()?;
@@ -276,6 +288,14 @@ impl Db {
     pub fn put_list_item(&mut self, item: &ListItem, details: &ItemDetails) -> Result<Vec<i64>, Error> {
         let tx = self.conn.transaction()?;
         let list = item.list_id.to_string();
+        let web: String = tx.query_row("SELECT web_id FROM lists WHERE id = ?1", [&list], |r| r.get(0))?;
+        refuse_other_site(
+            &tx,
+            "SELECT w.site_id FROM list_items i JOIN lists l ON l.id = i.list_id JOIN webs w ON w.id = l.web_id
+             WHERE i.unique_id = ?1",
+            item.unique_id,
+            web.parse().expect("stored GUIDs parse"),
+        )?;
         // The item at this id: the same item, or the one made for the same file or folder,
         // may be replaced; any other item holding the id is a conflict.
         let holder: Option<(String, Option<String>, Option<String>)> = tx
@@ -442,6 +462,15 @@ fn ensure_item(
     let table = if owner.column == "file_id" { "files" } else { "folders" };
     tx.execute(&format!("UPDATE {table} SET item_id = ?2 WHERE id = ?1"), params![object, id])?;
     Ok(id)
+}
+
+/// Refuses an object whose id `owner_site` (a query of the id) finds in another site
+/// collection than the one of `web_id`.
+fn refuse_other_site(tx: &Transaction<'_>, owner_site: &str, id: Uuid, web_id: Uuid) -> Result<(), Error> {
+    let owner: Option<String> = tx.query_row(owner_site, [id.to_string()], |r| r.get(0)).optional()?;
+    let Some(owner) = owner else { return Ok(()) };
+    let site: String = tx.query_row("SELECT site_id FROM webs WHERE id = ?1", [web_id.to_string()], |r| r.get(0))?;
+    if owner == site { Ok(()) } else { Err(Error::IdOfAnotherSite(id)) }
 }
 
 /// Re-roots the URLs of everything under a moving folder; the descendants keep their ids
