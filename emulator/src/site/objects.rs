@@ -583,9 +583,7 @@ pub(super) fn ensure_user_in(tx: &rusqlite::Transaction<'_>, site_id: Uuid, user
     if let Some(id) = existing {
         return Ok(id);
     }
-    let id: i64 =
-        tx.query_row("SELECT next_principal_id FROM site_collections WHERE id = ?1", [&site], |r| r.get(0))?;
-    tx.execute("UPDATE site_collections SET next_principal_id = ?2 WHERE id = ?1", params![site, id + 1])?;
+    let id = super::security::next_principal_id(tx, &site)?;
     tx.execute(
         "INSERT INTO users (site_id, id, login_name, title, email, is_site_admin, is_deleted, system_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

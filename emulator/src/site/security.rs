@@ -580,8 +580,8 @@ impl Db {
 /// A folder's list, parent, URL and item id.
 type FolderRow = (Option<String>, Option<String>, String, Option<i64>);
 
-/// The id a new user or group gets.
-fn next_principal_id(tx: &Transaction<'_>, site: &str) -> Result<i64, Error> {
+/// The id a new user or group gets: the two share one id space per site collection.
+pub(super) fn next_principal_id(tx: &Transaction<'_>, site: &str) -> Result<i64, Error> {
     let id: i64 = tx.query_row("SELECT next_principal_id FROM site_collections WHERE id = ?1", [site], |r| r.get(0))?;
     tx.execute("UPDATE site_collections SET next_principal_id = ?2 WHERE id = ?1", params![site, id + 1])?;
     Ok(id)
